@@ -1,0 +1,44 @@
+/**
+ * Builds (STYLE.md §10): the ESM library (tfjs and lit external), the AudioWorklet processor as one
+ * self-contained file, and the demo page (everything bundled) that `npm start` serves.
+ */
+import { existsSync } from 'node:fs';
+import type { RollupOptions } from 'rollup';
+import esbuild from 'rollup-plugin-esbuild';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+
+const ts = () => esbuild({ target: 'es2022', tsconfig: 'tsconfig.base.json' });
+const onwarn: RollupOptions['onwarn'] = (w, warn) => {
+  // tfjs ships `this` at module top level and circular imports; both are harmless.
+  if (w.code === 'THIS_IS_UNDEFINED' || w.code === 'CIRCULAR_DEPENDENCY') return;
+  warn(w);
+};
+
+const builds: RollupOptions[] = [];
+if (existsSync('src/index.ts')) {
+  builds.push({
+    input: 'src/index.ts',
+    output: { dir: 'dist', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
+    external: (id) => /^@tensorflow\/|^lit($|\/)|^webmidi$|^@tonejs\//.test(id),
+    plugins: [ts()],
+    onwarn,
+  });
+}
+if (existsSync('src/worklet/processor.ts')) {
+  builds.push({
+    input: 'src/worklet/processor.ts',
+    output: { file: 'dist/worklet/processor.js', format: 'es', sourcemap: true },
+    plugins: [ts()],
+    onwarn,
+  });
+}
+if (existsSync('demo/main.ts')) {
+  builds.push({
+    input: { main: 'demo/main.ts', ...(existsSync('src/engine/worker.ts') ? { 'render-worker': 'src/engine/worker.ts' } : {}) },
+    output: { dir: 'dist/demo', format: 'es', sourcemap: true, entryFileNames: '[name].js' },
+    plugins: [nodeResolve({ browser: true }), commonjs(), ts()],
+    onwarn,
+  });
+}
+export default builds;

@@ -22,7 +22,7 @@ const files = [...find(join(root, 'test')), ...find(join(root, 'trainer/test'))]
 );
 const env = { ...process.env };
 if (!env.VK_ICD_FILENAMES) {
-  const icd = [join(root, 'node_modules/webgpu/dist/linux-x64/vk_swiftshader_icd.json'), '/usr/lib/chromium/vk_swiftshader_icd.json'].find(existsSync);
+  const icd = ['/usr/lib/chromium/vk_swiftshader_icd.json'].find(existsSync);
   if (icd) env.VK_ICD_FILENAMES = icd;
 }
 const r = spawnSync(

@@ -1,0 +1,285 @@
+/**
+ * The GANSynth generator as data: parameter specs derived from a ModelConfig, seeded initialisation, and a
+ * functional forward pass shared by inference (engine) and training (trainer/). Layout and semantics follow
+ * Magenta's `networks.generator` (magenta/models/gansynth/lib/networks.py, layers.py) with magenta-js's
+ * weight scaling (see `kernelScale`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type ModelConfig, blockShape, pitchCount } from '../shared/model-config.ts';
+import { SeededRandom } from '../shared/random.ts';
+
+/** Scope prefix of every generator variable in Magenta's checkpoints (and ours). */
+export const GENERATOR_SCOPE = 'Generator/progressive_gan_generator';
+/** Suffix Magenta's exported (EMA) variables carry; our own files omit it, loaders accept both. */
+export const EMA_SUFFIX = '/ExponentialMovingAverage';
+
+/** Leaky ReLU slope (tf.nn.leaky_relu default, used by Magenta's `_conv2d`). */
+const LRELU_ALPHA = 0.2;
+/** layers.pixel_norm epsilon. */
+const PIXEL_NORM_EPSILON = 1e-8;
+
+/** One trainable variable of the generator. */
+export interface ParamSpec {
+  /** Magenta-layout variable name without the `/ExponentialMovingAverage` suffix. */
+  name: string;
+  /** [kh, kw, inChannels, outChannels] for kernels, [outChannels] for biases. */
+  shape: number[];
+  /** kh·kw·inChannels of the layer (for biases: that of their kernel); drives the equalised-lr scale. */
+  fanIn: number;
+  kind: 'kernel' | 'bias';
+}
+
+/** Options for the parameter set. */
+export interface ParamOptions {
+  /** Include a to_rgb layer for every block (training with progressive growing); inference needs only the last. */
+  allToRgb?: boolean;
+}
+
+/** Options of the forward pass. */
+export interface ForwardOptions {
+  /**
+   * Magenta's training progress in [0, blocks-1]; default blocks-1 (the full-resolution generator).
+   * See `generatorForward` for the exact semantics.
+   */
+  progress?: number;
+  /**
+   * He slope used for the to_rgb kernel scale sqrt(2 / ((1 + slope²)·fanIn)). Default 0, i.e. sqrt(2/fanIn),
+   * which is what magenta-js applies to every kernel. Magenta's Python code uses slope 1 (sqrt(1/fanIn)) for
+   * to_rgb; pass 1 to reproduce the Python graph exactly (see README "Generator and weights").
+   */
+  toRgbHeSlope?: number;
+}
+
+/** Variable-name prefix of block `blockId` (1-based). */
+export function blockScope(blockId: number): string {
+  return `${GENERATOR_SCOPE}/progressive_gan_block_${blockId}`;
+}
+
+/** Names of the kernel and bias of a conv layer ('conv0', 'conv1' or 'to_rgb') in block `blockId`. */
+export function layerNames(blockId: number, layer: 'conv0' | 'conv1' | 'to_rgb'): { kernel: string; bias: string } {
+  const s = `${blockScope(blockId)}/${layer}`;
+  return { kernel: `${s}/conv2d/kernel`, bias: `${s}/bias` };
+}
+
+/**
+ * The generator's variables for `config`, in Magenta's order (block by block: conv0 kernel, bias, conv1
+ * kernel, bias; to_rgb kernel and bias last, for the last block only unless `allToRgb`).
+ */
+export function generatorParamSpecs(config: ModelConfig, opts: ParamOptions = {}): ParamSpec[] {
+  const specs: ParamSpec[] = [];
+  const conv = (blockId: number, layer: 'conv0' | 'conv1' | 'to_rgb', kh: number, kw: number, cin: number, cout: number) => {
+    const names = layerNames(blockId, layer);
+    const fanIn = kh * kw * cin;
+    specs.push({ name: names.kernel, shape: [kh, kw, cin, cout], fanIn, kind: 'kernel' });
+    specs.push({ name: names.bias, shape: [cout], fanIn, kind: 'bias' });
+  };
+  const inputChannels = config.latentSize + pitchCount(config);
+  const k = config.kernelSize;
+  const blocks = config.filters.length;
+  config.filters.forEach((cout, i) => {
+    const blockId = i + 1;
+    if (blockId === 1) conv(1, 'conv0', config.startShape[0], config.startShape[1], inputChannels, cout);
+    else conv(blockId, 'conv0', k, k, config.filters[i - 1]!, cout);
+    conv(blockId, 'conv1', k, k, cout, cout);
+  });
+  for (let blockId = 1; blockId <= blocks; blockId++) {
+    if (opts.allToRgb || blockId === blocks) conv(blockId, 'to_rgb', 1, 1, config.filters[blockId - 1]!, config.colors);
+  }
+  return specs;
+}
+
+/** Total number of scalars in `specs`. */
+export function countParams(specs: readonly ParamSpec[]): number {
+  return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Seeded parameters: kernels N(0,1) (the equalised-learning-rate storage scale), biases zero. The same seed
+ * gives the same weights on every backend and runtime (SeededRandom is pure integer math). The caller owns
+ * (and must dispose) the returned tensors.
+ */
+export function initGeneratorParams(config: ModelConfig, seed: number, opts: ParamOptions = {}): Record<string, tf.Tensor> {
+  const rng = new SeededRandom(seed);
+  const params: Record<string, tf.Tensor> = {};
+  for (const spec of generatorParamSpecs(config, opts)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    params[spec.name] = spec.kind === 'kernel' ? tf.tensor(rng.normals(size), spec.shape, 'float32') : tf.zeros(spec.shape, 'float32');
+  }
+  return params;
+}
+
+/**
+ * Equalised learning rate: the runtime multiplier of a kernel stored at N(0,1) scale, He's
+ * sqrt(2 / ((1 + slope²)·fanIn)). Magenta's hidden convs use slope 0 → sqrt(2/fanIn).
+ */
+export function kernelScale(fanIn: number, heSlope = 0): number {
+  return Math.sqrt(2 / ((1 + heSlope * heSlope) * fanIn));
+}
+
+/** One-hot pitch conditioning [b, pitchCount]; throws for a pitch outside config's range. */
+export function pitchesToOneHot(pitches: readonly number[], config: ModelConfig): tf.Tensor2D {
+  for (const p of pitches) {
+    if (!Number.isInteger(p) || p < config.pitchMin || p > config.pitchMax) {
+      throw new Error(`pitch ${p} outside the model's range ${config.pitchMin}..${config.pitchMax} (MIDI integers)`);
+    }
+  }
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(pitches.map((p) => p - config.pitchMin), 'int32'), pitchCount(config)) as tf.Tensor2D);
+}
+
+/**
+ * Magenta's `_generator_alpha`: weight of block `blockId`'s (upscaled) output at `progress`,
+ * max(0, min(progress - (blockId - 2), blockId - progress)). A triangle peaking at progress = blockId - 1;
+ * the weights of all blocks sum to 1.
+ */
+export function generatorAlpha(blockId: number, progress: number): number {
+  return Math.max(0, Math.min(progress - (blockId - 2), blockId - progress));
+}
+
+function param(params: Record<string, tf.Tensor>, name: string): tf.Tensor {
+  const t = params[name];
+  if (!t) throw new Error(`generator parameter missing: ${name}`);
+  return t;
+}
+
+function pixelNorm(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), 3, true), PIXEL_NORM_EPSILON)));
+}
+
+/** Magenta's custom_conv2d: conv(x, kernel·scale) + bias. Scaling the kernel (not x) keeps the trainer's gradient on the stored N(0,1) kernel. */
+function customConv(
+  params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: number, layer: 'conv0' | 'conv1' | 'to_rgb',
+  padding: 'same' | 'valid', heSlope: number,
+): tf.Tensor4D {
+  const names = layerNames(blockId, layer);
+  const kernel = param(params, names.kernel) as tf.Tensor4D;
+  const fanIn = kernel.shape[0] * kernel.shape[1] * kernel.shape[2];
+  const scaled = tf.mul(kernel, kernelScale(fanIn, heSlope));
+  return tf.add(tf.conv2d(x, scaled, 1, padding), param(params, names.bias));
+}
+
+/** Hidden conv: custom_conv2d → leaky ReLU 0.2 → pixel norm (Magenta's `_conv2d`). */
+function hiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: number, layer: 'conv0' | 'conv1', padding: 'same' | 'valid'): tf.Tensor4D {
+  return pixelNorm(tf.leakyRelu(customConv(params, x, blockId, layer, padding, 0), LRELU_ALPHA));
+}
+
+/** Box (nearest-neighbour) upscale by an integer factor along frames and bins (layers.upscale). */
+export function boxUpscale(x: tf.Tensor4D, scale: number): tf.Tensor4D {
+  if (scale === 1) return x;
+  const [, h, w] = x.shape;
+  // Exact integer factor, no corner alignment: source index = floor(dst / scale), i.e. box upscaling.
+  return tf.image.resizeNearestNeighbor(x, [h * scale, w * scale], false, false);
+}
+
+/**
+ * The generator: z [b, latentSize] and one-hot pitch [b, pitchCount] → [b, frames, bins, colors] in (-1, 1)
+ * (channel 0 normalised log-mel magnitude, channel 1 normalised mel IF).
+ *
+ * Architecture (Magenta networks.generator, simple_arch=False): concat(z, pitch) as a 1×1 image →
+ * pixel norm → zero-pad H by startH-1 and W by startW-1 on each side → 'valid' conv with a
+ * [startH, startW] kernel (block 1 conv0) → then per block: [box upscale ×scaleBase (blocks ≥ 2), conv0]
+ * and conv1 (3×3 'same'); each hidden conv is custom_conv2d → leaky ReLU 0.2 → pixel norm (eps 1e-8).
+ * to_rgb is a 1×1 conv to `colors` channels followed by tanh.
+ *
+ * Equalised learning rate: every kernel is stored N(0,1)-scale and multiplied at use by
+ * sqrt(2/fanIn) (fanIn = kh·kw·inChannels); to_rgb by sqrt(2/((1+s²)·fanIn)) with s = opts.toRgbHeSlope
+ * (default 0 = magenta-js; Magenta's Python graph used s = 1).
+ *
+ * Progressive growing (`opts.progress` = p ∈ [0, N-1], N = blocks; Magenta's compute_progress: p = k means the
+ * stable stage of block k+1, p = k + f (0 < f < 1) the transition from block k+1 to k+2 with fade-in f):
+ *   output = Σ_{b=1..N} α_b(p) · upscale(tanh(to_rgb_b(h_b)), scaleBase^(N-b))
+ * with α_b(p) = max(0, min(p - (b - 2), b - p)) (`generatorAlpha`). So at p = k only block k+1's to_rgb
+ * contributes; during a transition the output is (1-f)·[block k+1, box-upscaled] + f·[block k+2]. The output
+ * is ALWAYS full resolution (lower-resolution images are nearest-upscaled), tanh is applied per block before
+ * upscaling and blending, and h_b is the hidden state of block b (blocks above ⌊p⌋+2 are not computed: their
+ * α is 0). The discriminator side (Magenta's `_discriminator_alpha` = clip(b - p, 0, 1)) must match this.
+ */
+export function generatorForward(
+  params: Record<string, tf.Tensor>, config: ModelConfig, z: tf.Tensor2D, pitchOneHot: tf.Tensor2D, opts: ForwardOptions = {},
+): tf.Tensor4D {
+  const blocks = config.filters.length;
+  const progress = opts.progress ?? blocks - 1;
+  if (!(progress >= 0 && progress <= blocks - 1)) throw new Error(`progress must be in [0, ${blocks - 1}], got ${progress}`);
+  if (z.shape[1] !== config.latentSize) throw new Error(`z must be [batch, ${config.latentSize}], got [${z.shape.join(', ')}]`);
+  if (pitchOneHot.shape[1] !== pitchCount(config) || pitchOneHot.shape[0] !== z.shape[0]) {
+    throw new Error(`pitchOneHot must be [${z.shape[0]}, ${pitchCount(config)}], got [${pitchOneHot.shape.join(', ')}]`);
+  }
+  const toRgbHeSlope = opts.toRgbHeSlope ?? 0;
+  return tf.tidy(() => {
+    const batch = z.shape[0];
+    const [startH, startW] = config.startShape;
+    let x = tf.reshape(tf.concat([z, pitchOneHot], 1), [batch, 1, 1, config.latentSize + pitchCount(config)]) as tf.Tensor4D;
+    x = pixelNorm(x);
+    x = tf.pad(x, [[0, 0], [startH - 1, startH - 1], [startW - 1, startW - 1], [0, 0]]);
+    x = hiddenConv(params, x, 1, 'conv0', 'valid');
+    x = hiddenConv(params, x, 1, 'conv1', 'same');
+    let out: tf.Tensor4D | null = null;
+    const lastBlock = Math.min(blocks, Math.floor(progress) + 2);
+    for (let b = 1; b <= lastBlock; b++) {
+      if (b > 1) {
+        x = boxUpscale(x, config.scaleBase);
+        x = hiddenConv(params, x, b, 'conv0', 'same');
+        x = hiddenConv(params, x, b, 'conv1', 'same');
+      }
+      const alpha = generatorAlpha(b, progress);
+      if (alpha === 0) continue;
+      const rgb = tf.tanh(customConv(params, x, b, 'to_rgb', 'same', toRgbHeSlope));
+      const full = boxUpscale(rgb, config.scaleBase ** (blocks - b));
+      const term = alpha === 1 ? full : tf.mul(full, alpha);
+      out = out === null ? term : tf.add(out, term);
+    }
+    const [frames, bins] = blockShape(config, blocks);
+    if (out === null || out.shape[1] !== frames || out.shape[2] !== bins) throw new Error('generator produced no output (internal)');
+    return out;
+  });
+}
+
+/** What a Generator needs from a loaded model (weights.ts `LoadedModel` satisfies it). */
+export interface GeneratorModel {
+  readonly config: ModelConfig;
+  readonly params: Record<string, tf.Tensor>;
+  readonly meta?: { readonly toRgbHeSlope?: number };
+  dispose(): void;
+}
+
+/**
+ * A generator bound to a loaded model (magenta-js lifecycle: the constructor does no I/O; `dispose()` frees
+ * the model's weights, which the Generator owns from then on).
+ */
+export class Generator {
+  private model: GeneratorModel | null;
+
+  constructor(model: GeneratorModel) {
+    this.model = model;
+  }
+
+  /** The model's config; throws after dispose(). */
+  get config(): ModelConfig {
+    return this.live().config;
+  }
+
+  /**
+   * Spectrograms for latents `z` ([b, latentSize] tensor or b arrays) at MIDI `pitches` (length b):
+   * [b, frames, bins, colors] in (-1, 1). The caller owns (disposes) the result.
+   */
+  predict(z: tf.Tensor2D | readonly ArrayLike<number>[], pitches: readonly number[]): tf.Tensor4D {
+    const model = this.live();
+    const { config } = model;
+    return tf.tidy(() => {
+      const zt = z instanceof tf.Tensor ? z : tf.tensor2d(z.map((row) => Array.from(row)), [z.length, config.latentSize], 'float32');
+      if (zt.shape[0] !== pitches.length) throw new Error(`got ${zt.shape[0]} latents but ${pitches.length} pitches`);
+      const onehot = pitchesToOneHot(pitches, config);
+      return generatorForward(model.params, config, zt, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope });
+    });
+  }
+
+  /** Frees the model's tensors; the Generator is unusable afterwards. */
+  dispose(): void {
+    this.model?.dispose();
+    this.model = null;
+  }
+
+  private live(): GeneratorModel {
+    if (!this.model) throw new Error('Generator used after dispose()');
+    return this.model;
+  }
+}

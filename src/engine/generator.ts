@@ -153,7 +153,7 @@ function customConv(
   const names = layerNames(blockId, layer);
   const kernel = param(params, names.kernel) as tf.Tensor4D;
   const fanIn = kernel.shape[0] * kernel.shape[1] * kernel.shape[2];
-  const scaled = tf.mul(kernel, kernelScale(fanIn, heSlope));
+  const scaled = tf.mul(kernel, kernelScale(fanIn, heSlope)) as tf.Tensor4D;
   return tf.add(tf.conv2d(x, scaled, 1, padding), param(params, names.bias));
 }
 
@@ -224,8 +224,8 @@ export function generatorForward(
       if (alpha === 0) continue;
       const rgb = tf.tanh(customConv(params, x, b, 'to_rgb', 'same', toRgbHeSlope));
       const full = boxUpscale(rgb, config.scaleBase ** (blocks - b));
-      const term = alpha === 1 ? full : tf.mul(full, alpha);
-      out = out === null ? term : tf.add(out, term);
+      const term: tf.Tensor4D = alpha === 1 ? full : tf.mul(full, alpha);
+      out = out === null ? term : (tf.add(out, term) as tf.Tensor4D);
     }
     const [frames, bins] = blockShape(config, blocks);
     if (out === null || out.shape[1] !== frames || out.shape[2] !== bins) throw new Error('generator produced no output (internal)');
@@ -265,7 +265,7 @@ export class Generator {
     const model = this.live();
     const { config } = model;
     return tf.tidy(() => {
-      const zt = z instanceof tf.Tensor ? z : tf.tensor2d(z.map((row) => Array.from(row)), [z.length, config.latentSize], 'float32');
+      const zt: tf.Tensor2D = z instanceof tf.Tensor ? z : tf.tensor2d(z.map((row) => Array.from(row)), [z.length, config.latentSize], 'float32');
       if (zt.shape[0] !== pitches.length) throw new Error(`got ${zt.shape[0]} latents but ${pitches.length} pitches`);
       const onehot = pitchesToOneHot(pitches, config);
       return generatorForward(model.params, config, zt, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope });

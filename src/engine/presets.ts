@@ -1,0 +1,191 @@
+/**
+ * Presets (DESIGN.md, formats): `{name, latent: number[256] | {seed}, model?: id}`. A preset bank is an array;
+ * it round-trips through JSON (save/load) and a compact URL fragment (seed form, or base64url of the float32
+ * latent: 1,366 characters instead of ~4.5 kB of decimal JSON).
+ */
+import { LATENT_SIZE } from '../shared/constants.ts';
+import { randomLatent } from './latent.ts';
+
+/** A latent written out in full, or drawn from a seed with `randomLatent`. */
+export type PresetLatent = number[] | { seed: number };
+
+/** One named sound: a point of the model's latent space. */
+export interface Preset {
+  name: string;
+  latent: PresetLatent;
+  /** Id of the model the latent belongs to (a latent means nothing under another model). */
+  model?: string;
+}
+
+/** Options of validation. */
+export interface PresetValidationOptions {
+  /** Length a full latent must have (default 256). */
+  latentSize?: number;
+}
+
+const MAX_NAME_LENGTH = 200;
+
+function fail(where: string, why: string): never {
+  throw new Error(`invalid preset${where}: ${why}`);
+}
+
+/**
+ * Checks a value read from JSON and returns it as a Preset (a fresh object, unknown fields dropped); throws
+ * naming the preset (when given an index) and the first bad field.
+ */
+export function validatePreset(raw: unknown, opts: PresetValidationOptions & { index?: number } = {}): Preset {
+  const latentSize = opts.latentSize ?? LATENT_SIZE;
+  const where = opts.index === undefined ? '' : ` #${opts.index}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(where, `must be an object, got ${describe(raw)}`);
+  const p = raw as Record<string, unknown>;
+  if (typeof p.name !== 'string' || p.name.length === 0) fail(where, `name must be a non-empty string, got ${describe(p.name)}`);
+  if (p.name.length > MAX_NAME_LENGTH) fail(where, `name is ${p.name.length} characters, at most ${MAX_NAME_LENGTH}`);
+  const named = `${where} "${p.name}"`;
+  let latent: PresetLatent;
+  if (Array.isArray(p.latent)) {
+    if (p.latent.length !== latentSize) fail(named, `latent has ${p.latent.length} numbers, expected ${latentSize}`);
+    const bad = p.latent.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad >= 0) fail(named, `latent[${bad}] must be a finite number, got ${describe(p.latent[bad])}`);
+    latent = (p.latent as number[]).slice();
+  } else if (typeof p.latent === 'object' && p.latent !== null) {
+    const seed = (p.latent as Record<string, unknown>).seed;
+    if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff) {
+      fail(named, `latent.seed must be an integer in [0, 4294967295], got ${describe(seed)}`);
+    }
+    latent = { seed: seed as number };
+  } else {
+    fail(named, `latent must be an array of ${latentSize} numbers or {seed}, got ${describe(p.latent)}`);
+  }
+  const out: Preset = { name: p.name, latent };
+  if (p.model !== undefined) {
+    if (typeof p.model !== 'string' || p.model.length === 0) fail(named, `model must be a non-empty string, got ${describe(p.model)}`);
+    out.model = p.model;
+  }
+  return out;
+}
+
+/** Checks a preset bank (an array of presets; names must be unique). */
+export function validatePresetBank(raw: unknown, opts: PresetValidationOptions = {}): Preset[] {
+  if (!Array.isArray(raw)) throw new Error(`invalid preset bank: must be an array, got ${describe(raw)}`);
+  const bank = raw.map((p, index) => validatePreset(p, { ...opts, index }));
+  const seen = new Set<string>();
+  bank.forEach((p, i) => {
+    if (seen.has(p.name)) throw new Error(`invalid preset bank: preset #${i} repeats the name "${p.name}"`);
+    seen.add(p.name);
+  });
+  return bank;
+}
+
+/** The latent of `preset` as a Float32Array (drawn from its seed, or copied). */
+export function resolvePresetLatent(preset: Preset, latentSize: number = LATENT_SIZE): Float32Array {
+  const p = validatePreset(preset, { latentSize });
+  return Array.isArray(p.latent) ? Float32Array.from(p.latent) : randomLatent(p.latent.seed, latentSize);
+}
+
+/** A preset holding `latent` in full (rounded to float32, as the renderer uses it). */
+export function presetFromLatent(name: string, latent: Float32Array, model?: string): Preset {
+  return validatePreset({ name, latent: Array.from(latent), ...(model ? { model } : {}) }, { latentSize: latent.length });
+}
+
+/** A preset bank as pretty JSON text (a file the user keeps). */
+export function savePresetBank(bank: readonly Preset[]): string {
+  return `${JSON.stringify(validatePresetBank(bank as unknown[], { latentSize: latentSizeOf(bank) }), null, 2)}\n`;
+}
+
+/** Parses and validates the text `savePresetBank` writes. */
+export function loadPresetBank(json: string, opts: PresetValidationOptions = {}): Preset[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`invalid preset bank: not JSON (${(e as Error).message})`);
+  }
+  return validatePresetBank(raw, opts);
+}
+
+const FRAGMENT_PREFIX = 'gs1:';
+
+/**
+ * Encodes a bank as a URL fragment (without '#'): `gs1:` then entries joined by ';', each
+ * `name~s<seed>` or `name~z<base64url float32 LE>`, plus `~m<model>` when set; names and models URI-encoded.
+ */
+export function encodePresetFragment(bank: readonly Preset[]): string {
+  const checked = validatePresetBank(bank as unknown[], { latentSize: latentSizeOf(bank) });
+  return FRAGMENT_PREFIX + checked.map((p) => {
+    const z = Array.isArray(p.latent) ? `z${float32ToBase64Url(Float32Array.from(p.latent))}` : `s${p.latent.seed}`;
+    return [escapePart(p.name), z, ...(p.model ? [`m${escapePart(p.model)}`] : [])].join('~');
+  }).join(';');
+}
+
+/** Decodes `encodePresetFragment`'s text (a leading '#' is accepted). */
+export function decodePresetFragment(fragment: string, opts: PresetValidationOptions = {}): Preset[] {
+  const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
+  if (!text.startsWith(FRAGMENT_PREFIX)) throw new Error(`invalid preset fragment: must start with "${FRAGMENT_PREFIX}"`);
+  const body = text.slice(FRAGMENT_PREFIX.length);
+  if (body === '') return [];
+  const bank = body.split(';').map((entry, i) => {
+    const [name, z, ...rest] = entry.split('~');
+    if (!name || !z) throw new Error(`invalid preset fragment: entry #${i} must be name~s<seed> or name~z<base64>`);
+    let latent: PresetLatent;
+    if (z[0] === 's' && /^s\d+$/.test(z)) latent = { seed: Number(z.slice(1)) };
+    else if (z[0] === 'z') latent = Array.from(base64UrlToFloat32(z.slice(1), `entry #${i}`));
+    else throw new Error(`invalid preset fragment: entry #${i} latent "${z.slice(0, 12)}" must start with s<digits> or z`);
+    const preset: Record<string, unknown> = { name: unescapePart(name, i), latent };
+    for (const part of rest) {
+      if (part[0] !== 'm') throw new Error(`invalid preset fragment: entry #${i} has unknown field "${part.slice(0, 12)}"`);
+      preset.model = unescapePart(part.slice(1), i);
+    }
+    return preset;
+  });
+  return validatePresetBank(bank, opts);
+}
+
+function latentSizeOf(bank: readonly Preset[]): number {
+  const full = bank.find((p) => Array.isArray(p?.latent));
+  return full ? (full.latent as number[]).length : LATENT_SIZE;
+}
+
+function escapePart(s: string): string {
+  return encodeURIComponent(s).replace(/~/g, '%7E');
+}
+
+function unescapePart(s: string, i: number): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new Error(`invalid preset fragment: entry #${i} has a bad %-escape`);
+  }
+}
+
+/** float32 (little-endian bytes) → base64url without padding. */
+export function float32ToBase64Url(values: Float32Array): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Inverse of float32ToBase64Url. */
+export function base64UrlToFloat32(text: string, what = 'latent'): Float32Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error(`invalid preset fragment: ${what} has characters outside base64url`);
+  let bin: string;
+  try {
+    bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    throw new Error(`invalid preset fragment: ${what} is not valid base64url`);
+  }
+  if (bin.length % 4 !== 0) throw new Error(`invalid preset fragment: ${what} is ${bin.length} bytes, not a whole number of float32s`);
+  const view = new DataView(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) view.setUint8(i, bin.charCodeAt(i));
+  const out = new Float32Array(bin.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  const s = JSON.stringify(v);
+  return s === undefined ? typeof v : s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}

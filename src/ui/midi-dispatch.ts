@@ -1,0 +1,104 @@
+/**
+ * Turns MIDI channel messages into instrument actions: note on/off with velocity, CC64 sustain, pitch
+ * bend, RPN 0 (pitch-bend range) and CC1 (mod wheel). Pure (no Web MIDI, no DOM) so Node tests feed it
+ * raw bytes; `midi-input.ts` connects it to webmidi.
+ */
+import { pitchBendFrom14Bit } from '../shared/protocol.ts';
+
+/** What the dispatcher drives (the AudioEngineController implements it). */
+export interface MidiSink {
+  /** `velocity`: MIDI 1..127. */
+  noteOn(pitch: number, velocity: number): void;
+  noteOff(pitch: number): void;
+  sustain(down: boolean): void;
+  /** `value` in [-1, 1] (0 = centre). */
+  pitchBend(value: number): void;
+  /** Bend range set by RPN 0, in semitones (cents folded in). */
+  bendRange(semitones: number): void;
+  /** Mod wheel (CC1), in [0, 1]. */
+  modWheel(value: number): void;
+  /** CC120 / CC123. */
+  allSoundOff(): void;
+  allNotesOff(): void;
+}
+
+/** Channel filter: 0 listens to all channels (omni), 1..16 to one. */
+export type MidiChannel = number;
+
+/**
+ * Stateful per-channel parser (RPN needs the CC101/100 selection that came before the data entry).
+ * Call {@link handle} with a message's bytes.
+ */
+export class MidiDispatcher {
+  /** 0 = omni, else 1..16. */
+  channel: MidiChannel = 0;
+  private readonly rpn = new Map<number, { msb: number; lsb: number; semitones: number; cents: number }>();
+
+  constructor(private readonly sink: MidiSink) {}
+
+  /** Handles one complete MIDI message (status byte first). Ignores system and filtered messages. */
+  handle(bytes: ArrayLike<number>): void {
+    if (bytes.length < 2) return;
+    const status = bytes[0]!;
+    if (status < 0x80 || status >= 0xf0) return;
+    const command = status >> 4;
+    const channel = (status & 0x0f) + 1;
+    if (this.channel !== 0 && channel !== this.channel) return;
+    const d1 = bytes[1]! & 0x7f;
+    const d2 = (bytes.length > 2 ? bytes[2]! : 0) & 0x7f;
+    switch (command) {
+      case 0x9:
+        // Running-status keyboards send note-on with velocity 0 as note-off.
+        if (d2 === 0) this.sink.noteOff(d1);
+        else this.sink.noteOn(d1, d2);
+        return;
+      case 0x8:
+        this.sink.noteOff(d1);
+        return;
+      case 0xe: {
+        this.sink.pitchBend(pitchBendFrom14Bit((d2 << 7) | d1));
+        return;
+      }
+      case 0xb:
+        this.controlChange(channel, d1, d2);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private controlChange(channel: number, controller: number, value: number): void {
+    const st = this.rpn.get(channel) ?? { msb: 127, lsb: 127, semitones: 2, cents: 0 };
+    this.rpn.set(channel, st);
+    switch (controller) {
+      case 1:
+        this.sink.modWheel(value / 127);
+        return;
+      case 64:
+        this.sink.sustain(value >= 64);
+        return;
+      case 101:
+        st.msb = value;
+        return;
+      case 100:
+        st.lsb = value;
+        return;
+      case 6:
+      case 38:
+        // Only RPN 0,0 (pitch-bend sensitivity) means something to this instrument.
+        if (st.msb !== 0 || st.lsb !== 0) return;
+        if (controller === 6) st.semitones = value;
+        else st.cents = value;
+        this.sink.bendRange(st.semitones + st.cents / 100);
+        return;
+      case 120:
+        this.sink.allSoundOff();
+        return;
+      case 123:
+        this.sink.allNotesOff();
+        return;
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `<status-line>`: what the instrument is doing: the tfjs backend, bank readiness (n/61), the model
+ * (and whether it is untrained), MIDI, and the last error in full (never swallowed).
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+
+/**
+ * @csspart backend
+ * @csspart bank
+ * @csspart model
+ * @csspart error
+ */
+@customElement('status-line')
+export class StatusLine extends LitElement {
+  static override styles = css`
+    :host { display: flex; flex-wrap: wrap; gap: 4px 14px; font: 12px ui-monospace, monospace; color: #333; }
+    .warn { color: #a15c00; }
+    .error { color: #b00020; flex-basis: 100%; white-space: pre-wrap; }
+    progress { width: 80px; height: 0.8em; vertical-align: middle; }
+  `;
+
+  /** tfjs backend rendering the notes ('webgpu', 'webgl', 'wasm', 'cpu'); empty while loading. */
+  @property() backend = '';
+  @property({ type: Number }) bankDone = 0;
+  @property({ type: Number }) bankTotal = 0;
+  @property() modelName = '';
+  /** True when the model's weights were never trained (its sounds are noise-like). */
+  @property({ type: Boolean }) untrained = false;
+  /** Free text, e.g. 'loading model…'. */
+  @property() phase = '';
+  @property() midi = '';
+  @property() error = '';
+
+  override render() {
+    return html`
+      <span part="backend">backend: ${this.backend || '…'}</span>
+      <span part="bank">bank: ${this.bankDone}/${this.bankTotal}
+        <progress max=${this.bankTotal || 1} .value=${this.bankDone}></progress></span>
+      <span part="model">model: ${this.modelName || '…'}${this.untrained
+        ? html` <span class="warn">(untrained model: noise-like timbres until a trained model lands)</span>` : nothing}</span>
+      ${this.phase ? html`<span>${this.phase}</span>` : nothing}
+      ${this.midi ? html`<span>MIDI: ${this.midi}</span>` : nothing}
+      ${this.error ? html`<span part="error" class="error" role="alert">error: ${this.error}</span>` : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'status-line': StatusLine;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Model directories on disk (Node): a fetch for loadModel that reads files (and http(s) via the global fetch),
+ * `loadModelFromDisk`, and `saveModelDir`, which the trainer's export calls.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig, NormalizationConfig } from '../shared/model-config.ts';
+import { generatorParamSpecs } from '../engine/generator.ts';
+import { type ModelMeta, MODEL_JSON, WEIGHTS_MANIFEST_JSON, encodeModelDir, readParamValues } from '../engine/model-format.ts';
+import { type FetchFn, type LoadOptions, type LoadedModel, type ResponseLike, loadModel } from '../engine/weights.ts';
+
+function fileResponse(bytes: Uint8Array | null, status: number, statusText: string): ResponseLike {
+  return {
+    ok: status >= 200 && status < 300,
+    status,
+    statusText,
+    async text() {
+      return bytes ? new TextDecoder().decode(bytes) : '';
+    },
+    async arrayBuffer() {
+      return bytes ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer : new ArrayBuffer(0);
+    },
+  };
+}
+
+/**
+ * A FetchFn for Node: http(s) URLs go to the global fetch; file:// URLs and plain paths are read from disk,
+ * a missing file answering status 404 (as a web server would) so loadModel can tell the formats apart.
+ */
+export const nodeFetch: FetchFn = async (url) => {
+  if (/^https?:/i.test(url)) return fetch(url);
+  const path = url.startsWith('file:') ? fileURLToPath(url) : url;
+  try {
+    return fileResponse(new Uint8Array(await readFile(path)), 200, 'OK');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return fileResponse(null, 404, 'Not Found');
+    if (code === 'EISDIR') return fileResponse(null, 400, 'Is a directory');
+    throw e;
+  }
+};
+
+/** loadModel with `nodeFetch`: `source` is a directory path, file:// URL or http(s) URL. */
+export function loadModelFromDisk(source: string, opts: Omit<LoadOptions, 'fetchFn'> = {}): Promise<LoadedModel> {
+  return loadModel(source, { ...opts, fetchFn: nodeFetch });
+}
+
+/** What saveModelDir writes. */
+export interface SaveModelInput {
+  config: ModelConfig;
+  normalization?: NormalizationConfig;
+  /** Generator parameters by Magenta-layout name (no EMA suffix), N(0,1)-scale as the forward pass uses them. */
+  params: Record<string, tf.Tensor>;
+  meta?: ModelMeta;
+}
+
+/** Options of saveModelDir. */
+export interface SaveModelOptions {
+  /** Save a to_rgb per block (resumable progressive training) instead of only the last. */
+  allToRgb?: boolean;
+  /** Write names with `/ExponentialMovingAverage` and no model.json: Magenta's hosted-checkpoint layout. */
+  magentaLayout?: boolean;
+}
+
+/**
+ * Writes a model directory: model.json ("gansynth-web/1"), weights_manifest.json and 4 MiB .bin shards.
+ * Returns the files written (relative names). The tensors are read, not disposed.
+ */
+export async function saveModelDir(dir: string, model: SaveModelInput, opts: SaveModelOptions = {}): Promise<string[]> {
+  const specs = generatorParamSpecs(model.config, { allToRgb: opts.allToRgb });
+  const values = await readParamValues(model.params, specs);
+  const encoded = encodeModelDir(specs, values, {
+    config: model.config,
+    normalization: model.normalization ?? model.config.normalization,
+    meta: { ...(model.meta ?? {}) },
+  }, { emaSuffix: opts.magentaLayout });
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, bytes] of encoded.shards) {
+    await writeFile(join(dir, name), bytes);
+    written.push(name);
+  }
+  await writeFile(join(dir, WEIGHTS_MANIFEST_JSON), JSON.stringify(encoded.manifest, null, 1));
+  written.push(WEIGHTS_MANIFEST_JSON);
+  if (!opts.magentaLayout) {
+    await writeFile(join(dir, MODEL_JSON), JSON.stringify(encoded.modelJson, null, 2) + '\n');
+    written.push(MODEL_JSON);
+  }
+  return written;
+}

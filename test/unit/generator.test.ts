@@ -1,0 +1,155 @@
+/**
+ * Generator as data: parameter layout and count, seeded determinism, output shape/range, Magenta's
+ * progressive-growing blend, to_rgb scaling, and no tensor leaks (tfjs CPU backend, tiny config).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { PAPER_CONFIG, TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
+import {
+  Generator, countParams, generatorAlpha, generatorForward, generatorParamSpecs, initGeneratorParams, pitchesToOneHot,
+} from '../../src/engine/generator.ts';
+import { SeededRandom } from '../../src/shared/random.ts';
+
+await tf.setBackend('cpu');
+const cfg = TINY_CONFIG;
+const BLOCKS = cfg.filters.length;
+
+function latents(batch: number, seed: number): tf.Tensor2D {
+  return tf.tensor2d(new SeededRandom(seed).normals(batch * cfg.latentSize), [batch, cfg.latentSize]);
+}
+
+/** Nearest-neighbour upscale of [b, h, w, c] values by `s` in plain JS (independent of the tfjs op). */
+function upscaleJs(v: Float32Array, [b, h, w, c]: number[], s: number): Float32Array {
+  const out = new Float32Array(b * h * s * w * s * c);
+  for (let n = 0; n < b; n++) for (let y = 0; y < h * s; y++) for (let x = 0; x < w * s; x++) for (let k = 0; k < c; k++) {
+    out[((n * h * s + y) * w * s + x) * c + k] = v[((n * h + Math.floor(y / s)) * w + Math.floor(x / s)) * c + k]!;
+  }
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+test('paper config has Magenta\'s variable layout and 7,308,802 parameters', () => {
+  const specs = generatorParamSpecs(PAPER_CONFIG);
+  assert.equal(countParams(specs), 7_308_802);
+  assert.equal(specs.length, 7 * 4 + 2);
+  assert.deepEqual(specs[0], {
+    name: 'Generator/progressive_gan_generator/progressive_gan_block_1/conv0/conv2d/kernel',
+    shape: [2, 16, 317, 256], fanIn: 2 * 16 * 317, kind: 'kernel',
+  });
+  assert.equal(specs[1]!.name, 'Generator/progressive_gan_generator/progressive_gan_block_1/conv0/bias');
+  assert.deepEqual(specs.at(-2)!.shape, [1, 1, 32, 2]);
+  assert.equal(specs.at(-1)!.name, 'Generator/progressive_gan_generator/progressive_gan_block_7/to_rgb/bias');
+  const training = generatorParamSpecs(PAPER_CONFIG, { allToRgb: true });
+  assert.equal(training.filter((s) => s.name.includes('to_rgb/conv2d/kernel')).length, 7);
+  assert.equal(countParams(training), 7_308_802 + (256 * 2 + 2) * 4 + (128 * 2 + 2) + (64 * 2 + 2));
+});
+
+test('the alpha weights of all blocks sum to 1 and peak at progress = block - 1', () => {
+  for (const p of [0, 0.25, 1, 2.5, 5.999, 6]) {
+    let sum = 0;
+    for (let b = 1; b <= BLOCKS; b++) sum += generatorAlpha(b, p);
+    assert.ok(Math.abs(sum - 1) < 1e-12, `progress ${p}: sum ${sum}`);
+  }
+  assert.equal(generatorAlpha(3, 2), 1);
+  assert.equal(generatorAlpha(3, 1.25), 0.25);
+  assert.equal(generatorAlpha(2, 1.25), 0.75);
+});
+
+test('full-resolution output: shape, tanh range, determinism by seed, no leaks', async () => {
+  const before = tf.memory().numTensors;
+  const a = initGeneratorParams(cfg, 7);
+  const b = initGeneratorParams(cfg, 7);
+  const c = initGeneratorParams(cfg, 8);
+  const z = latents(2, 1);
+  const onehot = pitchesToOneHot([24, 60], cfg);
+  const ya = generatorForward(a, cfg, z, onehot);
+  assert.deepEqual(ya.shape, [2, 128, 1024, 2]);
+  const va = await ya.data();
+  const yb = generatorForward(b, cfg, z, onehot);
+  const yc = generatorForward(c, cfg, z, onehot);
+  const vb = await yb.data();
+  const vc = await yc.data();
+  assert.equal(maxAbsDiff(va, vb), 0, 'same seed, same output');
+  assert.ok(maxAbsDiff(va, vc) > 0.1, 'another seed, another output');
+  let lo = Infinity; let hi = -Infinity;
+  for (const v of va) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  assert.ok(lo > -1 && hi < 1 && hi - lo > 0.5, `range ${lo}..${hi}`);
+  // Different pitches of one latent give different notes.
+  assert.ok(maxAbsDiff(va.subarray(0, va.length / 2), va.subarray(va.length / 2)) > 0.01);
+  tf.dispose([ya, yb, yc, z, onehot, ...Object.values(a), ...Object.values(b), ...Object.values(c)]);
+  assert.equal(tf.memory().numTensors, before, 'no leaks');
+});
+
+test('progressive growing: stable stages equal the pure lower-resolution generator upscaled; transitions blend', async () => {
+  const params = initGeneratorParams(cfg, 3, { allToRgb: true });
+  const z = latents(1, 2);
+  const onehot = pitchesToOneHot([48], cfg);
+  const before = tf.memory().numTensors;
+  const pure = async (k: number) => {
+    // A generator truncated to blocks 1..k+1 is Magenta's network at the stable stage `progress = k`.
+    const sub: ModelConfig = { ...cfg, filters: cfg.filters.slice(0, k + 1) };
+    const y = generatorForward(params, sub, z, onehot);
+    const v = upscaleJs(await y.data(), y.shape, cfg.scaleBase ** (BLOCKS - 1 - k));
+    y.dispose();
+    return v;
+  };
+  const at = async (progress: number) => {
+    const y = generatorForward(params, cfg, z, onehot, { progress });
+    const v = await y.data();
+    y.dispose();
+    return v;
+  };
+  for (const k of [0, 2, 5]) {
+    const low = await pure(k);
+    const high = await pure(k + 1);
+    assert.ok(maxAbsDiff(await at(k), low) < 1e-6, `progress ${k} = pure block ${k + 1}`);
+    assert.ok(maxAbsDiff(await at(k + 1), high) < 1e-6, `progress ${k + 1} = pure block ${k + 2}`);
+    const mid = await at(k + 0.25);
+    const blend = low.map((v, i) => 0.75 * v + 0.25 * high[i]!);
+    assert.ok(maxAbsDiff(mid, blend) < 1e-6, `progress ${k}.25 = 0.75 low + 0.25 high`);
+    assert.ok(maxAbsDiff(low, high) > 0.1, 'the two resolutions differ, so the checks above can fail');
+  }
+  assert.equal(tf.memory().numTensors, before, 'no leaks');
+  assert.throws(() => generatorForward(params, cfg, z, onehot, { progress: 6.5 }), /progress must be in \[0, 6\]/);
+  tf.dispose([z, onehot, ...Object.values(params)]);
+});
+
+test('to_rgb He slope 1 (Magenta Python) divides the pre-tanh output by sqrt(2) against slope 0 (magenta-js)', async () => {
+  const params = initGeneratorParams(cfg, 5);
+  const z = latents(1, 9);
+  const onehot = pitchesToOneHot([70], cfg);
+  const yJs = generatorForward(params, cfg, z, onehot);
+  const yPy = generatorForward(params, cfg, z, onehot, { toRgbHeSlope: 1 });
+  const js = await yJs.data();
+  const py = await yPy.data();
+  let worst = 0;
+  for (let i = 0; i < js.length; i++) {
+    if (Math.abs(js[i]!) > 0.99) continue; // atanh is ill-conditioned near ±1 in float32
+    worst = Math.max(worst, Math.abs(Math.atanh(js[i]!) / Math.SQRT2 - Math.atanh(py[i]!)));
+  }
+  assert.ok(worst < 1e-4, `worst pre-tanh mismatch ${worst}`);
+  tf.dispose([yJs, yPy, z, onehot, ...Object.values(params)]);
+});
+
+test('Generator: predict from arrays, pitch validation, dispose frees the weights', async () => {
+  const before = tf.memory().numTensors;
+  const params = initGeneratorParams(cfg, 11);
+  const gen = new Generator({ config: cfg, params, dispose: () => tf.dispose(Object.values(params)) });
+  const z = Array.from(new SeededRandom(4).normals(cfg.latentSize));
+  const y = gen.predict([z], [60]);
+  assert.deepEqual(y.shape, [1, 128, 1024, 2]);
+  y.dispose();
+  assert.throws(() => gen.predict([z], [23]), /pitch 23 outside the model's range 24\.\.84/);
+  assert.throws(() => gen.predict([z], [60, 61]), /1 latents but 2 pitches/);
+  gen.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  assert.throws(() => gen.predict([z], [60]), /after dispose/);
+});

@@ -1,0 +1,218 @@
+/**
+ * MIDI file → audio, GANSynth style (Magenta's `gansynth_generate.py`, done better): parse the notes
+ * (midi-notes.ts), give each note the latent of the timeline at its start time (latent-timeline.ts), render each
+ * distinct (latent, pitch) once in batches, and play the result as the instrument would: a frame-timed list of
+ * worklet messages (`ToWorklet`, src/shared/protocol.ts) that the real AudioWorklet (browser, OfflineAudioContext)
+ * or the same VoiceEngine (Node, mixdown.ts) turns into the mix. So a rendered file has the live instrument's
+ * velocity curve, release, and loop extension of notes longer than the 4 s the model generates.
+ *
+ * Pure engine code: no DOM, no Node APIs; the note synthesis is injected (`NoteSynth`).
+ */
+import { NOTE_LENGTH_SAMPLES, MODEL_SAMPLE_RATE_HZ } from '../shared/constants.ts';
+import { DEFAULT_VOICE_CONFIG, type LoopRegion } from '../shared/protocol.ts';
+import { MIDI_NOTE_DEFAULTS, parseMidiNotes, type MidiNote, type MidiNoteList, type MidiNoteOptions } from './midi-notes.ts';
+import { latentAtTime, randomTimeline, timelineFromAnchors, type LatentTimeline } from './latent-timeline.ts';
+
+/** Output rates a render may have. */
+export const RENDER_RATES_HZ: readonly number[] = Object.freeze([16000, 22050, 44100, 48000]);
+
+/** One note to synthesise. */
+export interface NoteRequest {
+  readonly latent: Float32Array;
+  readonly pitch: number;
+}
+
+/**
+ * What synthesises notes: one mono buffer per request at `sampleRateHz` (a NoteRenderer adapter in practice;
+ * the GANSynth generator + iSTFT + resampler). `onNote(done, total)` after each finished note.
+ */
+export interface NoteSynth {
+  readonly latentSize: number;
+  renderNotes(
+    requests: readonly NoteRequest[],
+    sampleRateHz: number,
+    onNote?: (done: number, total: number) => void,
+  ): Promise<Float32Array[]>;
+}
+
+/** Where each note's latent comes from. */
+export type LatentSource =
+  | { readonly kind: 'random'; readonly seed: number }
+  /** Anchor latents in order (cycled), e.g. a preset list. */
+  | { readonly kind: 'anchors'; readonly latents: readonly Float32Array[] }
+  /** Every note the same latent (one preset): the piece played on one instrument. */
+  | { readonly kind: 'fixed'; readonly latent: Float32Array };
+
+/** Options of a MIDI render (MIDI reading options included). */
+export interface MidiRenderOptions extends MidiNoteOptions {
+  readonly latents: LatentSource;
+  /** Seconds between anchor latents (Magenta: 2). */
+  readonly intervalSec: number;
+  /** Output sample rate. */
+  readonly sampleRateHz: number;
+  /** 'peak': scale so the loudest sample is at `peakDb`; a number: fixed gain in dB on the raw mix. */
+  readonly gain: 'peak' | number;
+  /** Target of 'peak' normalisation, dBFS. */
+  readonly peakDb: number;
+  /** Release fade after each note's end (the worklet's `releaseSec`). */
+  readonly releaseSec: number;
+  /** Voices at once (the worklet's `polyphony`). */
+  readonly polyphony: number;
+}
+
+/** Defaults: random latents seed 0 every 2 s, 16 kHz, peak-normalised to -1 dBFS, the instrument's release. */
+export const MIDI_RENDER_DEFAULTS: Readonly<MidiRenderOptions> = Object.freeze({
+  ...MIDI_NOTE_DEFAULTS,
+  latents: Object.freeze({ kind: 'random', seed: 0 }) as LatentSource,
+  intervalSec: 2,
+  sampleRateHz: MODEL_SAMPLE_RATE_HZ,
+  gain: 'peak' as const,
+  peakDb: -1,
+  releaseSec: DEFAULT_VOICE_CONFIG.releaseSec,
+  polyphony: DEFAULT_VOICE_CONFIG.polyphony,
+});
+
+/** Checks render options once at the boundary; returns them merged over the defaults. */
+export function resolveMidiRenderOptions(options: Partial<MidiRenderOptions>): MidiRenderOptions {
+  const o: MidiRenderOptions = { ...MIDI_RENDER_DEFAULTS, ...options };
+  if (!RENDER_RATES_HZ.includes(o.sampleRateHz)) throw new Error(`sampleRateHz must be one of ${RENDER_RATES_HZ.join(', ')}, got ${o.sampleRateHz}`);
+  if (!(o.intervalSec > 0) || !Number.isFinite(o.intervalSec)) throw new Error(`intervalSec must be a positive number, got ${o.intervalSec}`);
+  if (o.gain !== 'peak' && !(Number.isFinite(o.gain) && o.gain >= -120 && o.gain <= 60)) {
+    throw new Error(`gain must be 'peak' or a dB value in [-120, 60], got ${o.gain}`);
+  }
+  if (!(o.peakDb <= 0 && o.peakDb >= -60)) throw new Error(`peakDb must be in [-60, 0], got ${o.peakDb}`);
+  if (!(o.releaseSec >= 0.001 && o.releaseSec <= 30)) throw new Error(`releaseSec must be in [0.001, 30], got ${o.releaseSec}`);
+  if (!Number.isInteger(o.polyphony) || o.polyphony < 1) throw new Error(`polyphony must be a positive integer, got ${o.polyphony}`);
+  const l = o.latents;
+  if (l.kind === 'random' && !Number.isFinite(l.seed)) throw new Error(`seed must be a finite number, got ${l.seed}`);
+  if (l.kind === 'anchors' && l.latents.length === 0) throw new Error('anchor latents: need at least one');
+  return o;
+}
+
+/** A note with the latent it is rendered with and which distinct render it plays. */
+export interface PlannedNote extends MidiNote {
+  readonly latent: Float32Array;
+  /** Index into `MidiRenderPlan.requests`. */
+  readonly renderIndex: number;
+}
+
+/** Everything decided before any audio is made. */
+export interface MidiRenderPlan {
+  readonly notes: PlannedNote[];
+  /** Distinct (latent, pitch) pairs to synthesise (deduplicated). */
+  readonly requests: NoteRequest[];
+  readonly timeline: LatentTimeline;
+  readonly midi: MidiNoteList;
+}
+
+/** The timeline for a piece of `durationSec` (a fixed latent is a one-anchor timeline). */
+export function buildTimeline(source: LatentSource, durationSec: number, intervalSec: number, latentSize: number): LatentTimeline {
+  switch (source.kind) {
+    case 'random':
+      return randomTimeline(source.seed, durationSec, intervalSec, latentSize);
+    case 'anchors':
+      source.latents.forEach((z, i) => {
+        if (z.length !== latentSize) throw new Error(`anchor latent ${i} has ${z.length} values, the model needs ${latentSize}`);
+      });
+      return timelineFromAnchors(source.latents, durationSec, intervalSec);
+    case 'fixed':
+      if (source.latent.length !== latentSize) throw new Error(`latent has ${source.latent.length} values, the model needs ${latentSize}`);
+      return { latents: [source.latent], timesSec: [0] };
+    default: {
+      const never: never = source;
+      throw new Error(`unknown latent source ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function latentKey(pitch: number, z: Float32Array): string {
+  return `${pitch}:${Array.from(new Uint32Array(z.buffer, z.byteOffset, z.length)).join(',')}`;
+}
+
+/** Latent per note and the deduplicated render list (chords and repeated notes on one latent render once). */
+export function planMidiRender(midi: MidiNoteList, options: MidiRenderOptions, latentSize: number): MidiRenderPlan {
+  const timeline = buildTimeline(options.latents, midi.durationSec, options.intervalSec, latentSize);
+  const requests: NoteRequest[] = [];
+  const byKey = new Map<string, number>();
+  const notes = midi.notes.map((n) => {
+    const latent = latentAtTime(timeline, n.startSec);
+    const key = latentKey(n.pitch, latent);
+    let renderIndex = byKey.get(key);
+    if (renderIndex === undefined) {
+      renderIndex = requests.length;
+      requests.push({ latent, pitch: n.pitch });
+      byKey.set(key, renderIndex);
+    }
+    return { ...n, latent, renderIndex };
+  });
+  return { notes, requests, timeline, midi };
+}
+
+/** A message for the voice engine and the frame before which it must be delivered. */
+export interface ScheduledMessage {
+  /** Output frame: deliver before rendering this frame (note events also carry it as `frame`). */
+  readonly atFrame: number;
+  readonly message:
+    | { readonly type: 'bank'; readonly pitch: number; readonly bankId: number; readonly renderIndex: number; readonly loop: LoopRegion }
+    | { readonly type: 'noteOn'; readonly pitch: number; readonly velocity: number; readonly frame: number }
+    | { readonly type: 'noteOff'; readonly pitch: number; readonly frame: number };
+}
+
+/**
+ * The performance as voice-engine messages, in delivery order. A `bank` message (not frame-timed in the protocol:
+ * it applies on arrival, to new notes only) precedes each note-on whose pitch's buffer changes, so every note
+ * plays its own render; `renderIndex` names the buffer (the driver turns it into samples). Velocity goes as MIDI
+ * 1..127 (the worklet applies its gain curve); a note's end is its note-off (sustain already applied).
+ */
+export function scheduleMessages(
+  notes: readonly PlannedNote[], sampleRateHz: number, loops: readonly LoopRegion[],
+): ScheduledMessage[] {
+  const events: (ScheduledMessage & { order: number })[] = [];
+  const current = new Map<number, number>();
+  const sorted = [...notes].sort((a, b) => a.startSec - b.startSec || a.pitch - b.pitch);
+  sorted.forEach((n, i) => {
+    const on = Math.round(n.startSec * sampleRateHz);
+    const off = Math.max(on + 1, Math.round(n.endSec * sampleRateHz));
+    if (current.get(n.pitch) !== n.renderIndex) {
+      current.set(n.pitch, n.renderIndex);
+      events.push({ atFrame: on, order: 3 * i, message: { type: 'bank', pitch: n.pitch, bankId: n.renderIndex, renderIndex: n.renderIndex, loop: loops[n.renderIndex]! } });
+    }
+    const velocity = Math.max(1, Math.min(127, Math.round(n.velocity * 127)));
+    events.push({ atFrame: on, order: 3 * i + 1, message: { type: 'noteOn', pitch: n.pitch, velocity, frame: on } });
+    events.push({ atFrame: off, order: 3 * i + 2, message: { type: 'noteOff', pitch: n.pitch, frame: off } });
+  });
+  // Same frame: note-offs first (a repeated key releases the old voice before the new one starts).
+  const rank = (m: ScheduledMessage['message']) => (m.type === 'noteOff' ? 0 : 1);
+  events.sort((a, b) => a.atFrame - b.atFrame || rank(a.message) - rank(b.message) || a.order - b.order);
+  return events.map(({ atFrame, message }) => ({ atFrame, message }));
+}
+
+/** Frames of the mix: last note end plus its release, plus one 128-frame quantum of slack. */
+export function mixLengthFrames(notes: readonly MidiNote[], sampleRateHz: number, releaseSec: number): number {
+  const endSec = notes.reduce((m, n) => Math.max(m, n.endSec), 0);
+  return Math.ceil((endSec + releaseSec) * sampleRateHz) + 128;
+}
+
+/** Linear gain that brings `peak` to `peakDb` (1 for silence, so silence stays silence). */
+export function peakGain(peak: number, peakDb: number): number {
+  return peak > 0 ? 10 ** (peakDb / 20) / peak : 1;
+}
+
+/** Applies 'peak' or fixed-dB gain in place; returns the linear gain used. */
+export function applyGain(mix: Float32Array, gain: 'peak' | number, peakDb: number): number {
+  let peak = 0;
+  for (let i = 0; i < mix.length; i++) peak = Math.max(peak, Math.abs(mix[i]!));
+  if (!Number.isFinite(peak)) throw new Error('the mix contains non-finite samples (NaN/Inf): the model output is broken');
+  const g = gain === 'peak' ? peakGain(peak, peakDb) : 10 ** (gain / 20);
+  for (let i = 0; i < mix.length; i++) mix[i] = mix[i]! * g;
+  return g;
+}
+
+/** Parses and plans in one go (for callers that do not need the steps). */
+export function planMidiFile(bytes: Uint8Array, options: Partial<MidiRenderOptions>, latentSize: number): MidiRenderPlan {
+  const o = resolveMidiRenderOptions(options);
+  return planMidiRender(parseMidiNotes(bytes, o), o, latentSize);
+}
+
+/** Model note length in seconds at its own rate (for reports). */
+export const MODEL_NOTE_SEC = NOTE_LENGTH_SAMPLES / MODEL_SAMPLE_RATE_HZ;

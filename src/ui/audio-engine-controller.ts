@@ -1,0 +1,323 @@
+/**
+ * AudioEngineController (STYLE.md §9): the ReactiveController that owns the audio side of an instrument:
+ * the AudioContext (its own, or the host page's), the `gansynth-voices` AudioWorkletNode, the output gain,
+ * the note-bank renderer and Web MIDI. Elements only render its public state.
+ *
+ * A bank renders pitch by pitch in priority order (held, then recently played pitches first); each
+ * finished pitch replaces the old one in the worklet, so the previous sound keeps playing until its
+ * replacement arrives (no dropout on preset swaps). A newer latent aborts an older render.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { BANK_PITCHES } from '../shared/constants.ts';
+import { findLoopRegion } from '../shared/loop.ts';
+import {
+  DEFAULT_VOICE_CONFIG, WORKLET_PROCESSOR_NAME, transferListOf,
+  type FromWorklet, type ToWorklet, type VoiceConfig, type VoiceStats,
+} from '../shared/protocol.ts';
+import { MidiInput } from './midi-input.ts';
+import type { MidiSink } from './midi-dispatch.ts';
+import { RecentPitches, renderOrder } from './render-order.ts';
+
+/** Options of a note render: pitches arrive through `onNote` in (about) the order asked. */
+export interface RenderBankOptions {
+  onNote: (pitch: number, samples: Float32Array, sampleRateHz: number) => void;
+  signal?: AbortSignal;
+}
+
+/** What renders a bank from a latent: the engine's RenderWorkerClient / NoteRenderer, adapted. */
+export interface BankRenderer {
+  /** tfjs backend in use, known after `initialize`. */
+  readonly backend: string;
+  /** The model's name and whether it is untrained, known after `initialize`. */
+  readonly modelName?: string;
+  readonly untrained?: boolean;
+  /** Latent size of the model, known after `initialize`. */
+  readonly latentSize: number;
+  initialize(): Promise<void>;
+  renderBank(latent: Float32Array, pitches: readonly number[], options: RenderBankOptions): Promise<void>;
+  dispose(): void;
+}
+
+/** A rendered note kept for display (the copy sent to the worklet is transferred away). */
+export interface BankNote {
+  readonly samples: Float32Array;
+  readonly sampleRateHz: number;
+  readonly bankId: number;
+}
+
+/** Output level and voice settings; `{...DEFAULT_ENGINE_SETTINGS, ...partial}`. */
+export interface EngineSettings {
+  /** Linear output gain 0..1 (the `output` GainNode). */
+  readonly volume: number;
+  readonly polyphony: number;
+  readonly releaseSec: number;
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = Object.freeze({
+  volume: 0.8,
+  polyphony: DEFAULT_VOICE_CONFIG.polyphony,
+  releaseSec: DEFAULT_VOICE_CONFIG.releaseSec,
+});
+
+/** What the engine tells its host besides re-rendering. */
+export interface EngineCallbacks {
+  /** A pitch of the current bank was rendered and handed to the worklet. */
+  bankProgress?(done: number, total: number, pitch: number): void;
+  /** The whole current bank is rendered. */
+  bankReady?(bankId: number): void;
+  /** Mod wheel moved (0..1): the instrument maps it to the morph position. */
+  modWheel?(value: number): void;
+  /** A note started (any input): for displays. */
+  noteStarted?(pitch: number, velocity: number): void;
+  error?(error: Error): void;
+}
+
+const moduleLoads = new WeakMap<BaseAudioContext, Promise<void>>();
+
+/** Default location of the processor: dist/worklet/processor.js next to the library / demo folder. */
+export const DEFAULT_WORKLET_URL = new URL('../worklet/processor.js', import.meta.url).href;
+
+/** See the module comment. */
+export class AudioEngineController implements ReactiveController, MidiSink {
+  // Public state the host renders.
+  backend = '';
+  bankDone = 0;
+  bankTotal = BANK_PITCHES.length;
+  /** Pitches of the current bank already rendered. */
+  readonly readyPitches = new Set<number>();
+  /** Pitches held by any input (sustained ones excluded once their key is up). */
+  readonly activePitches = new Set<number>();
+  phase = 'idle';
+  /** True while a bank renders. */
+  rendering = false;
+  readonly midi: MidiInput;
+  /** Last rendered note per pitch (for a display of the last note played). */
+  readonly notes = new Map<number, BankNote>();
+
+  context: BaseAudioContext | undefined;
+  node: AudioWorkletNode | undefined;
+  /** The instrument's output: connect it anywhere in `context`. */
+  output: GainNode | undefined;
+
+  private ownsContext = false;
+  private renderer: BankRenderer | undefined;
+  private settings: EngineSettings = DEFAULT_ENGINE_SETTINGS;
+  private readonly recent = new RecentPitches();
+  private bankCounter = 0;
+  private renderAbort: AbortController | undefined;
+  private readonly statsWaiters: Array<(s: VoiceStats) => void> = [];
+
+  constructor(private readonly host: ReactiveControllerHost, private readonly callbacks: EngineCallbacks = {}) {
+    host.addController(this);
+    this.midi = new MidiInput(this, () => host.requestUpdate());
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    this.dispose();
+  }
+
+  /**
+   * Creates (or adopts `audioContext`) the audio graph, then makes the renderer for the context's rate
+   * and initialises it. With its own context the
+   * output goes to the speakers; with the host's, the host routes `output` itself.
+   */
+  async start(makeRenderer: (sampleRateHz: number) => BankRenderer, options: { audioContext?: BaseAudioContext; workletUrl?: string } = {}): Promise<void> {
+    if (this.node) throw new Error('the audio engine is already started');
+    this.phase = 'starting audio';
+    this.host.requestUpdate();
+    const ctx = options.audioContext ?? new AudioContext({ latencyHint: 'interactive' });
+    this.ownsContext = !options.audioContext;
+    this.context = ctx;
+    const url = options.workletUrl ?? DEFAULT_WORKLET_URL;
+    let load = moduleLoads.get(ctx);
+    if (!load) {
+      load = ctx.audioWorklet.addModule(url).catch((e: unknown) => {
+        moduleLoads.delete(ctx);
+        throw new Error(`could not load the voice worklet from ${url}: ${(e as Error).message ?? e}`);
+      });
+      moduleLoads.set(ctx, load);
+    }
+    await load;
+    const node = new AudioWorkletNode(ctx, WORKLET_PROCESSOR_NAME, { numberOfInputs: 0, outputChannelCount: [1] });
+    node.port.onmessage = (e: MessageEvent<FromWorklet>) => this.onWorkletMessage(e.data);
+    const output = ctx.createGain();
+    node.connect(output);
+    if (this.ownsContext) output.connect(ctx.destination);
+    this.node = node;
+    this.output = output;
+    this.configure(this.settings);
+    this.phase = 'loading model';
+    this.host.requestUpdate();
+    const renderer = makeRenderer(ctx.sampleRate);
+    this.renderer = renderer;
+    await renderer.initialize();
+    this.backend = renderer.backend;
+    this.phase = 'ready';
+    this.host.requestUpdate();
+  }
+
+  /** Applies volume / polyphony / release; validated here, at the boundary. */
+  configure(partial: Partial<EngineSettings>): void {
+    const s = { ...this.settings, ...partial };
+    if (!(s.volume >= 0 && s.volume <= 1)) throw new RangeError(`volume must be 0..1, got ${s.volume}`);
+    if (!Number.isInteger(s.polyphony) || s.polyphony < 1) throw new RangeError(`polyphony must be a positive integer, got ${s.polyphony}`);
+    if (!(s.releaseSec >= 0.001 && s.releaseSec <= 30)) throw new RangeError(`release must be 0.001..30 s, got ${s.releaseSec}`);
+    this.settings = s;
+    if (this.output && this.context) this.output.gain.setTargetAtTime(s.volume, this.context.currentTime, 0.01);
+    const config: Partial<VoiceConfig> = { polyphony: s.polyphony, releaseSec: s.releaseSec };
+    this.post({ type: 'config', config });
+  }
+
+  /**
+   * Renders the bank of `latent` (aborting a render still running). Resolves true when every pitch
+   * arrived, false when a newer render superseded it; rejects on a render error.
+   */
+  async renderLatent(latent: Float32Array): Promise<boolean> {
+    const renderer = this.renderer;
+    if (!renderer) throw new Error('the audio engine is not started');
+    this.renderAbort?.abort();
+    const abort = new AbortController();
+    this.renderAbort = abort;
+    const bankId = ++this.bankCounter;
+    this.readyPitches.clear();
+    this.bankDone = 0;
+    this.rendering = true;
+    this.host.requestUpdate();
+    const order = renderOrder(BANK_PITCHES, this.activePitches, this.recent.pitches, this.recent.last);
+    try {
+      await renderer.renderBank(latent, order, {
+        signal: abort.signal,
+        onNote: (pitch, samples, sampleRateHz) => {
+          if (abort.signal.aborted) return;
+          this.sendNote(pitch, samples, sampleRateHz, bankId);
+          this.readyPitches.add(pitch);
+          this.bankDone = this.readyPitches.size;
+          this.callbacks.bankProgress?.(this.bankDone, this.bankTotal, pitch);
+          this.host.requestUpdate();
+        },
+      });
+    } catch (e) {
+      if (abort.signal.aborted) return false;
+      this.rendering = false;
+      this.host.requestUpdate();
+      throw e;
+    }
+    if (abort.signal.aborted) return false;
+    this.rendering = false;
+    this.host.requestUpdate();
+    this.callbacks.bankReady?.(bankId);
+    return true;
+  }
+
+  /** Starts a note; `velocity` MIDI 1..127; `timeSec` on the AudioContext clock (omitted: now). */
+  noteOn(pitch: number, velocity = 100, timeSec?: number): void {
+    checkPitch(pitch);
+    if (!(velocity >= 1 && velocity <= 127)) throw new RangeError(`velocity must be 1..127, got ${velocity}`);
+    this.activePitches.add(pitch);
+    this.recent.push(pitch);
+    this.post({ type: 'noteOn', pitch, velocity: Math.round(velocity), ...this.frameOf(timeSec) });
+    this.callbacks.noteStarted?.(pitch, velocity);
+    this.host.requestUpdate();
+  }
+
+  /** Releases a note (the sustain pedal may hold it). */
+  noteOff(pitch: number, timeSec?: number): void {
+    checkPitch(pitch);
+    this.activePitches.delete(pitch);
+    this.post({ type: 'noteOff', pitch, ...this.frameOf(timeSec) });
+    this.host.requestUpdate();
+  }
+
+  sustain(down: boolean): void {
+    this.post({ type: 'sustain', down });
+  }
+
+  pitchBend(value: number): void {
+    this.post({ type: 'pitchBend', value });
+  }
+
+  bendRange(semitones: number): void {
+    this.post({ type: 'bendRange', semitones: Math.min(48, Math.max(0, semitones)) });
+  }
+
+  modWheel(value: number): void {
+    this.callbacks.modWheel?.(value);
+  }
+
+  allSoundOff(): void {
+    this.activePitches.clear();
+    this.post({ type: 'allSoundOff' });
+    this.host.requestUpdate();
+  }
+
+  allNotesOff(): void {
+    this.activePitches.clear();
+    this.post({ type: 'allNotesOff' });
+    this.host.requestUpdate();
+  }
+
+  /** The worklet's counters (voices sounding, notes without a bank…). */
+  stats(): Promise<VoiceStats> {
+    if (!this.node) return Promise.reject(new Error('the audio engine is not started'));
+    return new Promise((resolve) => {
+      this.statsWaiters.push(resolve);
+      this.post({ type: 'getStats' });
+    });
+  }
+
+  /** Stops rendering, disconnects, closes the context if it is ours, releases MIDI and the renderer. */
+  dispose(): void {
+    this.renderAbort?.abort();
+    this.midi.dispose();
+    this.node?.port.close();
+    this.node?.disconnect();
+    this.output?.disconnect();
+    if (this.ownsContext && this.context instanceof AudioContext) void this.context.close();
+    this.renderer?.dispose();
+    this.node = this.output = this.context = this.renderer = undefined;
+    this.phase = 'idle';
+  }
+
+  private sendNote(pitch: number, samples: Float32Array, sampleRateHz: number, bankId: number): void {
+    const loop = findLoopRegion(samples, sampleRateHz);
+    this.notes.set(pitch, { samples, sampleRateHz, bankId });
+    // The worklet gets its own copy (transferred); `samples` stays here for displays.
+    this.post({ type: 'bank', pitch, bankId, samples: samples.slice(), sampleRateHz, loop });
+  }
+
+  private frameOf(timeSec: number | undefined): { frame?: number } {
+    if (timeSec === undefined || !this.context) return {};
+    if (!Number.isFinite(timeSec) || timeSec < 0) throw new RangeError(`time must be a context time ≥ 0 s, got ${timeSec}`);
+    return { frame: Math.round(timeSec * this.context.sampleRate) };
+  }
+
+  private post(m: ToWorklet): void {
+    this.node?.port.postMessage(m, transferListOf(m));
+  }
+
+  private onWorkletMessage(m: FromWorklet): void {
+    switch (m.type) {
+      case 'ready':
+        return;
+      case 'stats':
+        this.statsWaiters.splice(0).forEach((w) => w(m));
+        return;
+      case 'bankAccepted':
+        // readyPitches counts on send: the worklet accepts in order, and rejections arrive as 'error'.
+        return;
+      case 'error':
+        this.callbacks.error?.(new Error(`voice worklet: ${m.message}${m.cause ? ` (${m.cause})` : ''}`));
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+}
+
+function checkPitch(pitch: number): void {
+  if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) throw new RangeError(`pitch must be a MIDI note 0..127, got ${pitch}`);
+}

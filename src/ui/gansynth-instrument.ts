@@ -1,0 +1,357 @@
+/**
+ * `<gansynth-instrument model="URL">`: the GANSynth instrument as one element. Renders a note bank of the
+ * chosen preset with tfjs (GPU) and plays it through an AudioWorklet; played from Web MIDI, the computer
+ * keyboard, the on-screen keyboard, or the host page (`noteOn` / `noteOff`). All audio state lives in the
+ * {@link AudioEngineController}; this element renders it.
+ *
+ * Host audio: set the `audioContext` property before the element is connected (or before its definition
+ * loads) and the instrument plays into that context; route `output` (or call `connect(node)`) yourself.
+ * Without it, the element makes its own AudioContext and plays to its destination.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { Preset } from '../engine/presets.ts';
+import { loadPresetBank, savePresetBank, encodePresetFragment } from '../engine/presets.ts';
+import { AudioEngineController, type BankNote, type BankRenderer } from './audio-engine-controller.ts';
+import { ComputerKeyboard } from './computer-keyboard.ts';
+import { ALL_INPUTS } from './midi-input.ts';
+import { defaultPresets, PresetBankState } from './preset-bank.ts';
+import type { PresetAction } from './preset-bar.ts';
+import { createBankRenderer, type RendererOptions } from './renderer-adapter.ts';
+import './device-picker.ts';
+import './morph-pad.ts';
+import './piano-keyboard.ts';
+import './preset-bar.ts';
+import './status-line.ts';
+import type { VoiceStats } from '../shared/protocol.ts';
+
+/** `bank-progress` detail. */
+export interface BankProgressDetail {
+  readonly done: number;
+  readonly total: number;
+  readonly pitch: number;
+}
+
+/** Delay between the last morph movement and the re-render it asks for. */
+const MORPH_DEBOUNCE_MS = 150;
+
+/**
+ * @fires ready - `{backend, modelName}`: audio runs and the model is loaded (pitches fill in as they render)
+ * @fires bank-progress - {@link BankProgressDetail}, once per rendered pitch
+ * @fires bank-ready - `{bankId}`: every pitch of the current sound is rendered
+ * @fires note-played - `{pitch, velocity}` from any input
+ * @fires presets-changed - `{presets}` after the bank was edited (random, save, rename, delete, import)
+ * @fires error - `{message, error}`; the message is also shown in the status line
+ * @csspart status @csspart presets @csspart morph @csspart controls @csspart keyboard
+ */
+@customElement('gansynth-instrument')
+export class GansynthInstrument extends LitElement {
+  static override styles = css`
+    :host { display: block; font: 13px system-ui, sans-serif; color: #222; }
+    .row { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 6px 0; }
+    label { display: inline-flex; gap: 4px; align-items: center; }
+    input[type='range'] { width: 90px; }
+    piano-keyboard { height: 110px; }
+  `;
+
+  /** Model directory URL (model.json, or a Magenta checkpoint's weights_manifest.json). */
+  @property() model = '';
+  /** Name of the preset to play (changing it swaps the sound). */
+  @property() preset = '';
+  /** MIDI input: 'all', 'none', or a device id or name. */
+  @property({ attribute: 'midi-input' }) midiInput = ALL_INPUTS;
+  /** MIDI channel: 0 = omni, 1..16. */
+  @property({ type: Number, attribute: 'midi-channel' }) midiChannel = 0;
+  /** Output gain, 0..1. */
+  @property({ type: Number }) volume = 0.8;
+  /** Voices that may sound at once. */
+  @property({ type: Number }) polyphony = 64;
+  /** Release time after note-off, seconds. */
+  @property({ type: Number }) release = 0.3;
+  /** Render in a Web Worker loaded from this URL (the built render-worker.js); empty: on the main thread. */
+  @property({ attribute: 'worker-url' }) workerUrl = '';
+  /** Where dist/worklet/processor.js is served; default: next to the library. */
+  @property({ attribute: 'worklet-url' }) workletUrl = '';
+  /** tfjs backend to ask for ('webgpu', 'webgl', 'wasm', 'cpu'); empty: the best available. */
+  @property() backend = '';
+  /** Where tfjs-backend-wasm's .wasm files are served (only the wasm backend needs them). */
+  @property({ attribute: 'wasm-path' }) wasmPath = '';
+  /** Do not play from the computer keyboard. */
+  @property({ type: Boolean, attribute: 'no-computer-keyboard' }) noComputerKeyboard = false;
+  /** The host page's AudioContext (set before connecting). */
+  @property({ attribute: false }) audioContext: BaseAudioContext | undefined;
+  /** Makes the note-bank renderer (tests and hosts may supply their own; default: the tfjs engine). */
+  @property({ attribute: false }) rendererFactory: (o: RendererOptions) => BankRenderer = createBankRenderer;
+
+  @state() private modelName = '';
+  @state() private untrained = false;
+  @state() private errorText = '';
+  @state() private octave = 60;
+  private readonly bank = new PresetBankState(defaultPresets());
+  private readonly engine: AudioEngineController;
+  private readonly keys: ComputerKeyboard;
+  private morphTimer: ReturnType<typeof setTimeout> | undefined;
+  private started: Promise<void> | undefined;
+
+  constructor() {
+    super();
+    this.engine = new AudioEngineController(this, {
+      bankProgress: (done, total, pitch) => this.fire<BankProgressDetail>('bank-progress', { done, total, pitch }),
+      bankReady: (bankId) => this.fire('bank-ready', { bankId }),
+      modWheel: (value) => this.morphTo(value),
+      noteStarted: (pitch, velocity) => this.fire('note-played', { pitch, velocity }),
+      error: (e) => this.report(e),
+    });
+    this.keys = new ComputerKeyboard({
+      noteOn: (p, v) => this.noteOn(p, v),
+      noteOff: (p) => this.noteOff(p),
+      octaveChanged: (base) => (this.octave = base),
+    });
+  }
+
+  /** The instrument's output node (after `ready`). */
+  get output(): AudioNode | undefined {
+    return this.engine.output;
+  }
+
+  /** The context the instrument plays in (its own or the host's), after `ready`. */
+  get context(): BaseAudioContext | undefined {
+    return this.engine.context;
+  }
+
+  /** The presets (a copy); assign to replace the bank. */
+  get presets(): Preset[] {
+    return this.bank.presets.map((p) => ({ ...p }));
+  }
+  set presets(presets: readonly Preset[]) {
+    this.bank.presets = [];
+    this.bank.append(presets);
+    this.requestUpdate();
+    if (this.started) void this.renderCurrent();
+  }
+
+  /** Routes `output` into `node` (of the same context). */
+  connect(node: AudioNode): AudioNode {
+    if (!this.engine.output) throw new Error('gansynth-instrument: not ready yet (wait for the ready event)');
+    return this.engine.output.connect(node);
+  }
+
+  /** Plays `pitch` (MIDI) with `velocity` 1..127 at `time` (AudioContext seconds; omitted: now). */
+  noteOn(pitch: number, velocity = 100, time?: number): void {
+    this.guard(() => this.engine.noteOn(pitch, velocity, time));
+  }
+
+  noteOff(pitch: number, time?: number): void {
+    this.guard(() => this.engine.noteOff(pitch, time));
+  }
+
+  /** Switches to a preset (index or name) and re-renders the bank; resolves when it is fully rendered. */
+  async setPreset(preset: number | string): Promise<boolean> {
+    this.bank.select(preset);
+    this.requestUpdate();
+    return this.renderCurrent();
+  }
+
+  /** Sets the morph position (0..1 across the presets) and re-renders after a short debounce. */
+  morphTo(position: number): void {
+    this.bank.position = Math.min(1, Math.max(0, position));
+    this.requestUpdate();
+    clearTimeout(this.morphTimer);
+    this.morphTimer = setTimeout(() => void this.renderCurrent(), MORPH_DEBOUNCE_MS);
+  }
+
+  /** Resumes an AudioContext the browser started suspended (call from a user gesture). */
+  async resume(): Promise<void> {
+    const ctx = this.engine.context;
+    if (ctx instanceof AudioContext && ctx.state === 'suspended') await ctx.resume();
+  }
+
+  /** The voice engine's counters (voices sounding…). */
+  stats(): Promise<VoiceStats> {
+    return this.engine.stats();
+  }
+
+  /** The last rendered buffer of `pitch` (for displays). */
+  getNote(pitch: number): BankNote | undefined {
+    return this.engine.notes.get(pitch);
+  }
+
+  /** Where the engine stands: backend, bank progress, held pitches. */
+  get engineState() {
+    const e = this.engine;
+    return { backend: e.backend, bankDone: e.bankDone, bankTotal: e.bankTotal, rendering: e.rendering, active: [...e.activePitches] };
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.noComputerKeyboard) this.keys.attach(window);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.keys.detach();
+    clearTimeout(this.morphTimer);
+    this.started = undefined;
+  }
+
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('noComputerKeyboard') && this.isConnected) {
+      if (this.noComputerKeyboard) this.keys.detach();
+      else this.keys.attach(window);
+    }
+    if (changed.has('model') && this.model && !this.started) this.started = this.boot();
+    if (!this.started) return;
+    if (changed.has('volume') || changed.has('polyphony') || changed.has('release')) {
+      this.guard(() => this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release }));
+    }
+    if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
+    if (changed.has('midiChannel')) this.guard(() => (this.engine.midi.channel = this.midiChannel));
+    if (changed.has('preset') && this.preset && changed.get('preset') !== undefined) void this.setPreset(this.preset).catch((e) => this.report(e));
+  }
+
+  private async boot(): Promise<void> {
+    try {
+      this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release });
+      this.engine.midi.select(this.midiInput);
+      this.engine.midi.channel = this.midiChannel;
+      let renderer: BankRenderer | undefined;
+      const make = (sampleRateHz: number) => (renderer = this.rendererFactory({
+        modelUrl: this.model, sampleRateHz, workerUrl: this.workerUrl, backend: this.backend, wasmPath: this.wasmPath || undefined,
+      }));
+      await this.engine.start(make, { audioContext: this.audioContext, workletUrl: this.workletUrl || undefined });
+      if (!renderer) throw new Error('no renderer was made');
+      this.bank.latentSize = renderer.latentSize;
+      this.modelName = renderer.modelName ?? this.model;
+      this.untrained = renderer.untrained ?? false;
+      if (this.preset) this.bank.select(this.preset);
+      this.fire('ready', { backend: this.engine.backend, modelName: this.modelName });
+      void this.engine.midi.enable();
+      await this.renderCurrent();
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private async renderCurrent(): Promise<boolean> {
+    if (!this.started) throw new Error('gansynth-instrument: no model loaded (set the model attribute)');
+    this.errorText = '';
+    try {
+      return await this.engine.renderLatent(this.bank.latent());
+    } catch (e) {
+      this.report(e);
+      return false;
+    }
+  }
+
+  private onPresetAction = async (e: CustomEvent<PresetAction>): Promise<void> => {
+    const a = e.detail;
+    try {
+      switch (a.kind) {
+        case 'select':
+          await this.setPreset(a.index);
+          return;
+        case 'random':
+          this.bank.addRandom();
+          break;
+        case 'save':
+          this.bank.saveCurrent(this.modelName || undefined);
+          break;
+        case 'rename':
+          this.bank.rename(a.index, a.name);
+          break;
+        case 'delete':
+          this.bank.remove(a.index);
+          break;
+        case 'import':
+          this.bank.append(loadPresetBank(await a.file.text(), { latentSize: this.bank.latentSize }));
+          break;
+        case 'export':
+          download('gansynth-presets.json', savePresetBank(this.bank.presets));
+          return;
+        case 'share': {
+          const url = `${location.href.split('#')[0]}#${encodePresetFragment(this.bank.presets)}`;
+          this.shareUrl = url;
+          await navigator.clipboard?.writeText(url).catch(() => undefined);
+          this.requestUpdate();
+          return;
+        }
+        default: {
+          const never: never = a;
+          return never;
+        }
+      }
+      this.fire('presets-changed', { presets: this.presets });
+      this.requestUpdate();
+      if (a.kind !== 'rename') await this.renderCurrent();
+    } catch (err) {
+      this.report(err);
+    }
+  };
+  private shareUrl = '';
+
+  override render() {
+    const e = this.engine;
+    const midi = e.midi;
+    return html`
+      <status-line part="status" .backend=${e.backend} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
+        .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${e.phase === 'ready' ? '' : e.phase}
+        .midi=${midi.state === 'enabled' ? `${midi.inputs.length} input(s)` : midi.state}
+        .error=${this.errorText}></status-line>
+      <preset-bar part="presets" .presets=${this.bank.presets} .selected=${this.bank.selected} .shareUrl=${this.shareUrl}
+        @preset-action=${this.onPresetAction}></preset-bar>
+      <morph-pad part="morph" .labels=${this.bank.presets.map((p) => p.name)} .position=${this.bank.position}
+        ?busy=${e.rendering} @morph-input=${(ev: CustomEvent<{ position: number }>) => this.morphTo(ev.detail.position)}></morph-pad>
+      <div class="row" part="controls">
+        <device-picker .inputs=${midi.inputs} .input=${midi.selected} .channel=${midi.channel} .state=${midi.state}
+          .message=${midi.errorMessage} @midi-select=${this.onMidiSelect}></device-picker>
+        <label>volume <input type="range" min="0" max="1" step="0.01" .value=${String(this.volume)}
+          @input=${(ev: Event) => (this.volume = Number((ev.target as HTMLInputElement).value))}></label>
+        <label>release <input type="range" min="0.01" max="3" step="0.01" .value=${String(this.release)}
+          @input=${(ev: Event) => (this.release = Number((ev.target as HTMLInputElement).value))}></label>
+        <span>keys: A–; (C${this.octave / 12 - 1}), Z/X octave</span>
+      </div>
+      <piano-keyboard part="keyboard" .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
+        @note-on=${(ev: CustomEvent<{ pitch: number; velocity: number }>) => { void this.resume(); this.noteOn(ev.detail.pitch, ev.detail.velocity); }}
+        @note-off=${(ev: CustomEvent<{ pitch: number }>) => this.noteOff(ev.detail.pitch)}></piano-keyboard>
+    `;
+  }
+
+  private readonly onMidiSelect = (ev: CustomEvent<{ input: string; channel: number }>): void => {
+    this.midiInput = ev.detail.input;
+    this.midiChannel = ev.detail.channel;
+  };
+
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.report(e);
+      throw e;
+    }
+  }
+
+  private report(e: unknown): void {
+    const error = e instanceof Error ? e : new Error(String(e));
+    this.errorText = error.message;
+    console.error('gansynth-instrument:', error);
+    this.fire('error', { message: error.message, error });
+  }
+
+  private fire<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+function download(name: string, text: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'gansynth-instrument': GansynthInstrument;
+  }
+}

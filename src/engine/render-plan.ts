@@ -1,0 +1,47 @@
+/**
+ * Render order and batching as pure functions (no tfjs), so the priority rule is unit-tested on its own.
+ */
+
+/** One note to render: a latent and a MIDI pitch. */
+export interface NoteRequest {
+  readonly latent: Float32Array;
+  readonly pitch: number;
+}
+
+/**
+ * Request indices in render order: first the requests whose pitch is in `priority`, in priority order (all
+ * requests of that pitch, in request order), then the rest in request order. Priority pitches nobody asked
+ * for are ignored (a held key outside the requested set).
+ */
+export function orderRequests(requests: readonly { pitch: number }[], priority: readonly number[]): number[] {
+  const byPitch = new Map<number, number[]>();
+  requests.forEach((r, i) => {
+    const list = byPitch.get(r.pitch);
+    if (list) list.push(i);
+    else byPitch.set(r.pitch, [i]);
+  });
+  const order: number[] = [];
+  const taken = new Set<number>();
+  for (const p of priority) {
+    if (taken.has(p)) continue;
+    taken.add(p);
+    order.push(...(byPitch.get(p) ?? []));
+  }
+  requests.forEach((r, i) => {
+    if (!taken.has(r.pitch)) order.push(i);
+  });
+  return order;
+}
+
+/** `orderRequests` for a list of pitches: the pitches in render order. */
+export function orderPitches(pitches: readonly number[], priority: readonly number[] = []): number[] {
+  return orderRequests(pitches.map((pitch) => ({ pitch })), priority).map((i) => pitches[i]!);
+}
+
+/** Splits `order` into consecutive batches of at most `maxBatch`. */
+export function planBatches<T>(order: readonly T[], maxBatch: number): T[][] {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
+  const out: T[][] = [];
+  for (let i = 0; i < order.length; i += maxBatch) out.push(order.slice(i, i + maxBatch));
+  return out;
+}

@@ -1,0 +1,316 @@
+/**
+ * NoteRenderer: latent → one buffer per pitch at the AudioContext's rate, all on the tfjs backend
+ * (generator → featuresToWaves (iSTFT) → polyphase resampler), read back once per batch and handed out per
+ * pitch as soon as its batch is done, priority pitches first. magenta-js lifecycle: the constructor does no
+ * I/O, `initialize()` picks the backend and loads the model, `dispose()` frees everything it owns.
+ *
+ * A new render supersedes the one in flight (it is aborted between batches), so dragging the morph pad never
+ * queues stale banks. Each request is one (latent, pitch) pair; `renderBank` is the one-latent case and
+ * `renderNotes` the general one (MIDI renders, `gansynth generate`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig, NormalizationConfig } from '../shared/model-config.ts';
+import { generatorForward, pitchesToOneHot } from './generator.ts';
+import { featuresToWaves } from './spectral.ts';
+import { type FetchFn, type LoadedModel, loadModel } from './weights.ts';
+import { type ResamplerOptions, TensorResampler, designResampler } from './resample.ts';
+import {
+  type BackendChoice, type BackendLimits, backendLimits, fitWebglConvToLimits, maxBatchFor, selectBackend,
+} from './backend.ts';
+import { orderRequests, planBatches, type NoteRequest } from './render-plan.ts';
+
+export { orderPitches, planBatches, type NoteRequest } from './render-plan.ts';
+
+/** Options of a NoteRenderer (validated in the constructor). */
+export interface NoteRendererOptions {
+  /** A loaded model (the caller keeps ownership) or a model directory URL (the renderer loads and owns it). */
+  model: LoadedModel | string;
+  /** Output rate of every buffer (the AudioContext's, e.g. 44100/48000; 16000 = the model's, no resampling). */
+  sampleRateHz: number;
+  /** tfjs backend; 'auto' = webgpu > webgl > wasm > cpu; 'current' keeps the one already running (Node). */
+  backend?: BackendChoice;
+  /** Upper bound on notes per generator call (the adapter's limits may lower it, see backend.ts). */
+  maxBatch?: number;
+  /** Budget for one batch's live activations, bytes (default 1 GiB). */
+  memoryBudgetBytes?: number;
+  /** Where tfjs-backend-wasm's .wasm files are served. */
+  wasmPath?: string;
+  /** Fetch used to load a model URL (Node: model-io's nodeFetch). */
+  fetchFn?: FetchFn;
+  resampler?: ResamplerOptions;
+}
+
+/** Per-render options. */
+export interface RenderOptions {
+  /** Pitches to render first, in this order (held / recently played keys); others follow in request order. */
+  priority?: readonly number[];
+  /** Called with each finished note, in render order, before the next batch starts. */
+  onNote?: (pitch: number, samples: Float32Array, index: number) => void;
+  /** Aborts between batches (the promise rejects with an AbortError). */
+  signal?: AbortSignal;
+  /** Stage timings for the bench: forces a GPU sync after each stage, so it slows the render a little. */
+  onStageTimings?: (timings: StageTimings) => void;
+}
+
+/** Wall-clock milliseconds of one batch's stages (only with `onStageTimings`). */
+export interface StageTimings {
+  batchSize: number;
+  generatorMs: number;
+  spectralMs: number;
+  resampleMs: number;
+  readbackMs: number;
+}
+
+/** The error a superseded or aborted render rejects with. */
+export function abortError(message = 'render aborted'): Error {
+  return typeof DOMException === 'function' ? new DOMException(message, 'AbortError') : Object.assign(new Error(message), { name: 'AbortError' });
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Renders note banks from latents on a tfjs backend. */
+export class NoteRenderer {
+  private readonly options: NoteRendererOptions;
+  private model: LoadedModel | null = null;
+  private ownsModel = false;
+  private resamplers = new Map<number, TensorResampler>();
+  private limits: BackendLimits | null = null;
+  private batchLimit = 1;
+  private backendName = '';
+  private active: { controller: AbortController; done: Promise<unknown> } | null = null;
+
+  /** Validates options; does no I/O. */
+  constructor(options: NoteRendererOptions) {
+    if (!options || (typeof options.model !== 'string' && typeof options.model?.params !== 'object')) {
+      throw new Error('NoteRenderer: options.model must be a LoadedModel or a model URL');
+    }
+    checkRate(options.sampleRateHz);
+    if (options.maxBatch !== undefined && (!Number.isInteger(options.maxBatch) || options.maxBatch < 1)) {
+      throw new Error(`NoteRenderer: maxBatch must be a positive integer, got ${options.maxBatch}`);
+    }
+    this.options = { ...options };
+  }
+
+  /** Picks the backend, loads the model (when given a URL) and builds the resampler. */
+  async initialize(): Promise<void> {
+    if (this.model) return;
+    const o = this.options;
+    this.backendName = await selectBackend(o.backend ?? 'auto', { wasmPath: o.wasmPath });
+    const model = typeof o.model === 'string' ? await loadModel(o.model, { fetchFn: o.fetchFn }) : o.model;
+    this.ownsModel = typeof o.model === 'string';
+    this.limits = backendLimits();
+    fitWebglConvToLimits(model.config, this.limits);
+    this.batchLimit = maxBatchFor(model.config, this.limits, { maxBatch: o.maxBatch, memoryBudgetBytes: o.memoryBudgetBytes });
+    this.model = model;
+    this.resamplerFor(o.sampleRateHz);
+  }
+
+  /** The backend tfjs runs on (after initialize). */
+  get backend(): string {
+    return this.backendName;
+  }
+
+  /** Notes per generator call, from the batch rule (after initialize). */
+  get maxBatch(): number {
+    return this.batchLimit;
+  }
+
+  /** What bounded the batch (after initialize). */
+  get backendLimits(): BackendLimits | null {
+    return this.limits;
+  }
+
+  /** The loaded model's config (after initialize). */
+  get config(): ModelConfig {
+    return this.live().config;
+  }
+
+  /** Latent size of the model (NoteSynth interface of midi-render.ts). */
+  get latentSize(): number {
+    return this.live().config.latentSize;
+  }
+
+  /** Samples per rendered note at `sampleRateHz` (default: the renderer's rate). */
+  outputLength(sampleRateHz = this.options.sampleRateHz): number {
+    return this.resamplerFor(sampleRateHz).outputLength;
+  }
+
+  /**
+   * Renders `pitches` for one latent. Resolves with a buffer per pitch at the renderer's rate; `onNote` sees
+   * each as soon as its batch is read back, priority pitches first.
+   */
+  async renderBank(latent: Float32Array, pitches: readonly number[], opts: RenderOptions = {}): Promise<Map<number, Float32Array>> {
+    const model = this.live();
+    checkLatent(latent, model.config);
+    const seen = new Set<number>();
+    for (const p of pitches) {
+      if (seen.has(p)) throw new Error(`renderBank: pitch ${p} requested twice`);
+      seen.add(p);
+    }
+    const requests = pitches.map((pitch) => ({ latent, pitch }));
+    const out = new Map<number, Float32Array>();
+    await this.run(requests, this.options.sampleRateHz, opts, (req, samples, index) => {
+      out.set(req.pitch, samples);
+      opts.onNote?.(req.pitch, samples, index);
+    });
+    return out;
+  }
+
+  /**
+   * Renders arbitrary (latent, pitch) requests at `sampleRateHz` (default: the renderer's), in request order
+   * (priority by pitch applies too). Returns one buffer per request, in request order.
+   */
+  async renderNotes(
+    requests: readonly NoteRequest[], sampleRateHz: number = this.options.sampleRateHz,
+    onNote?: (done: number, total: number) => void, opts: Omit<RenderOptions, 'onNote'> = {},
+  ): Promise<Float32Array[]> {
+    const model = this.live();
+    requests.forEach((r) => checkLatent(r.latent, model.config));
+    const out: Float32Array[] = new Array(requests.length);
+    let done = 0;
+    await this.run(requests, sampleRateHz, opts, (_req, samples, _i, requestIndex) => {
+      out[requestIndex] = samples;
+      onNote?.(++done, requests.length);
+    });
+    return out;
+  }
+
+  /** Renders one note and throws it away: compiles the backend's shaders before the first real render. */
+  async warmUp(): Promise<void> {
+    const cfg = this.config;
+    await this.renderNotes([{ latent: new Float32Array(cfg.latentSize), pitch: cfg.pitchMin }]);
+  }
+
+  /** Aborts any render and frees the resampler tensors, and the model when the renderer loaded it. */
+  dispose(): void {
+    this.active?.controller.abort();
+    this.active = null;
+    for (const r of this.resamplers.values()) r.dispose();
+    this.resamplers.clear();
+    if (this.ownsModel) this.model?.dispose();
+    this.model = null;
+  }
+
+  /** Serialises renders: a new one aborts the previous (which stops at its next batch boundary). */
+  private async run(
+    requests: readonly NoteRequest[], sampleRateHz: number, opts: RenderOptions,
+    emit: (req: NoteRequest, samples: Float32Array, index: number, requestIndex: number) => void,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    if (opts.signal?.aborted) controller.abort();
+    opts.signal?.addEventListener('abort', onAbort);
+    const previous = this.active;
+    previous?.controller.abort();
+    const done = (async () => {
+      if (previous) await previous.done.catch(() => undefined);
+      await this.renderRequests(requests, sampleRateHz, opts, controller.signal, emit);
+    })();
+    this.active = { controller, done };
+    try {
+      await done;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (this.active?.controller === controller) this.active = null;
+    }
+  }
+
+  private async renderRequests(
+    requests: readonly NoteRequest[], sampleRateHz: number, opts: RenderOptions, signal: AbortSignal,
+    emit: (req: NoteRequest, samples: Float32Array, index: number, requestIndex: number) => void,
+  ): Promise<void> {
+    const model = this.live();
+    const resampler = this.resamplerFor(sampleRateHz);
+    const order = orderRequests(requests, opts.priority ?? []);
+    let index = 0;
+    for (const batch of planBatches(order, this.batchLimit)) {
+      if (signal.aborted || !this.model) throw abortError();
+      const reqs = batch.map((i) => requests[i]!);
+      const samples = await this.renderBatch(model, reqs, resampler, opts.onStageTimings);
+      const len = resampler.outputLength;
+      // One readback per batch; each note gets its own buffer so it can be transferred on its own.
+      batch.forEach((requestIndex, j) => emit(requests[requestIndex]!, samples.slice(j * len, (j + 1) * len), index++, requestIndex));
+    }
+  }
+
+  private async renderBatch(
+    model: LoadedModel, reqs: readonly NoteRequest[], resampler: TensorResampler, onTimings?: (t: StageTimings) => void,
+  ): Promise<Float32Array> {
+    const { config } = model;
+    const norm: NormalizationConfig = model.normalization ?? config.normalization;
+    const generate = () => tf.tidy(() => {
+      const z = tf.tensor2d(concatLatents(reqs, config.latentSize), [reqs.length, config.latentSize]);
+      const onehot = pitchesToOneHot(reqs.map((r) => r.pitch), config);
+      return generatorForward(model.params, config, z, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope });
+    });
+    const spectral = (features: tf.Tensor4D) => tf.tidy(() => featuresToWaves(features, config.spectral, norm));
+    if (!onTimings) {
+      const wave = tf.tidy(() => resampler.resample(spectral(generate())));
+      try {
+        return (await wave.data()) as Float32Array;
+      } finally {
+        wave.dispose();
+      }
+    }
+    // Profiled path: a 1-element readback after each stage waits for the GPU queue to drain.
+    const sync = async (t: tf.Tensor) => {
+      const one = tf.tidy(() => tf.slice(tf.reshape(t, [-1]), [0], [1]));
+      await one.data();
+      one.dispose();
+    };
+    const t0 = now();
+    const features = generate();
+    await sync(features);
+    const t1 = now();
+    const audio = spectral(features);
+    features.dispose();
+    await sync(audio);
+    const t2 = now();
+    const wave = resampler.resample(audio);
+    audio.dispose();
+    await sync(wave);
+    const t3 = now();
+    const data = (await wave.data()) as Float32Array;
+    wave.dispose();
+    const t4 = now();
+    onTimings({ batchSize: reqs.length, generatorMs: t1 - t0, spectralMs: t2 - t1, resampleMs: t3 - t2, readbackMs: t4 - t3 });
+    return data;
+  }
+
+  private resamplerFor(sampleRateHz: number): TensorResampler {
+    checkRate(sampleRateHz);
+    let r = this.resamplers.get(sampleRateHz);
+    if (!r) {
+      const spec = this.live().config.spectral;
+      r = new TensorResampler(designResampler(spec.sampleRateHz, sampleRateHz, this.options.resampler), spec.audioLengthSamples);
+      this.resamplers.set(sampleRateHz, r);
+    }
+    return r;
+  }
+
+  private live(): LoadedModel {
+    if (!this.model) throw new Error('NoteRenderer: call initialize() first (or it was disposed)');
+    return this.model;
+  }
+}
+
+function checkRate(sampleRateHz: number): void {
+  if (!Number.isInteger(sampleRateHz) || sampleRateHz < 8000 || sampleRateHz > 192000) {
+    throw new Error(`NoteRenderer: sampleRateHz must be an integer in [8000, 192000], got ${sampleRateHz}`);
+  }
+}
+
+function checkLatent(latent: Float32Array, config: ModelConfig): void {
+  if (!(latent instanceof Float32Array) || latent.length !== config.latentSize) {
+    throw new Error(`latent must be a Float32Array of ${config.latentSize}, got ${latent?.constructor?.name ?? typeof latent} of ${(latent as { length?: number })?.length}`);
+  }
+  for (let i = 0; i < latent.length; i++) {
+    if (!Number.isFinite(latent[i]!)) throw new Error(`latent[${i}] is ${latent[i]}`);
+  }
+}
+
+function concatLatents(reqs: readonly NoteRequest[], size: number): Float32Array {
+  const out = new Float32Array(reqs.length * size);
+  reqs.forEach((r, i) => out.set(r.latent, i * size));
+  return out;
+}

@@ -1,0 +1,140 @@
+/**
+ * RenderWorkerClient: NoteRenderer's renderBank over postMessage to a Worker running worker.ts, so the
+ * generator never blocks the page. Note buffers arrive transferred; a new render supersedes the previous one
+ * (the Worker aborts it between batches and its promise rejects with an AbortError).
+ */
+import { abortError, type RenderOptions } from './renderer.ts';
+import type { FromRenderWorker, RenderPort, RenderWorkerInfo, ToRenderWorker, WorkerRendererOptions } from './worker-protocol.ts';
+
+export type { RenderWorkerInfo, WorkerRendererOptions } from './worker-protocol.ts';
+
+interface Pending {
+  resolve(bank: Map<number, Float32Array>): void;
+  reject(e: Error): void;
+  onNote?: RenderOptions['onNote'];
+  bank: Map<number, Float32Array>;
+  cleanup(): void;
+}
+
+/** Talks to a render Worker (or any RenderPort serving attachRenderWorker). */
+export class RenderWorkerClient {
+  private readonly port: RenderPort;
+  private readonly ownedWorker: Worker | null;
+  private readonly options: WorkerRendererOptions;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private info: RenderWorkerInfo | null = null;
+  private initWaiter: { resolve(i: RenderWorkerInfo): void; reject(e: Error): void } | null = null;
+  private readonly listener = (e: MessageEvent) => this.onMessage(e.data as FromRenderWorker);
+
+  /**
+   * `worker`: a Worker / MessagePort already running worker.ts, or the URL of the worker bundle (a module
+   * Worker is started and terminated on dispose). Relative model and wasm URLs are resolved against the page.
+   * Does no I/O.
+   */
+  constructor(worker: RenderPort | URL | string, options: WorkerRendererOptions) {
+    if (typeof options?.model !== 'string') throw new Error('RenderWorkerClient: options.model must be a model URL');
+    const base = typeof location !== 'undefined' ? location.href : undefined;
+    const abs = (u: string) => (base ? new URL(u, base).href : u);
+    this.options = { ...options, model: abs(options.model), ...(options.wasmPath ? { wasmPath: abs(options.wasmPath) } : {}) };
+    if (typeof worker === 'string' || worker instanceof URL) {
+      this.ownedWorker = new Worker(worker, { type: 'module' });
+      this.port = this.ownedWorker as unknown as RenderPort;
+    } else {
+      this.ownedWorker = null;
+      this.port = worker;
+    }
+  }
+
+  /** Starts the Worker's renderer (backend, model, resampler); resolves with what it chose. */
+  initialize(): Promise<RenderWorkerInfo> {
+    if (this.info) return Promise.resolve(this.info);
+    return new Promise((resolve, reject) => {
+      this.initWaiter = { resolve, reject };
+      this.port.addEventListener('message', this.listener);
+      this.port.start?.();
+      this.send({ type: 'init', options: this.options });
+    });
+  }
+
+  /** What the Worker chose (after initialize). */
+  get workerInfo(): RenderWorkerInfo | null {
+    return this.info;
+  }
+
+  /** Same contract as NoteRenderer.renderBank, across the Worker boundary. */
+  renderBank(latent: Float32Array, pitches: readonly number[], opts: RenderOptions = {}): Promise<Map<number, Float32Array>> {
+    if (!this.info) return Promise.reject(new Error('RenderWorkerClient: call initialize() first'));
+    if (opts.signal?.aborted) return Promise.reject(abortError());
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.send({ type: 'cancel', id });
+      opts.signal?.addEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve, reject, onNote: opts.onNote, bank: new Map(),
+        cleanup: () => opts.signal?.removeEventListener('abort', onAbort),
+      });
+      this.send({ type: 'render', id, latent: latent.slice(), pitches: [...pitches], priority: [...(opts.priority ?? [])] });
+    });
+  }
+
+  /** Aborts pending renders, frees the Worker's tensors, and terminates a Worker this client started. */
+  dispose(): void {
+    for (const p of this.pending.values()) {
+      p.cleanup();
+      p.reject(abortError('render worker disposed'));
+    }
+    this.pending.clear();
+    this.send({ type: 'dispose' });
+    this.port.removeEventListener('message', this.listener);
+    this.ownedWorker?.terminate();
+    this.info = null;
+  }
+
+  private send(m: ToRenderWorker): void {
+    this.port.postMessage(m);
+  }
+
+  private onMessage(m: FromRenderWorker): void {
+    switch (m.type) {
+      case 'ready':
+        this.info = m.info;
+        this.initWaiter?.resolve(m.info);
+        this.initWaiter = null;
+        return;
+      case 'note': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        p.bank.set(m.pitch, m.samples);
+        p.onNote?.(m.pitch, m.samples, m.index);
+        return;
+      }
+      case 'done': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        p.cleanup();
+        p.resolve(p.bank);
+        return;
+      }
+      case 'error': {
+        const err = m.name === 'AbortError' ? abortError(m.message) : Object.assign(new Error(`render worker: ${m.message}`), { name: m.name });
+        if (m.id === null) {
+          this.initWaiter?.reject(err);
+          this.initWaiter = null;
+          return;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        p.cleanup();
+        p.reject(err);
+        return;
+      }
+      default: {
+        const never: never = m;
+        throw new Error(`render worker client: unknown message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}

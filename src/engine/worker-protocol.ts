@@ -1,0 +1,55 @@
+/**
+ * Messages between a page and the render Worker (worker.ts ⇄ worker-client.ts). Note buffers travel in the
+ * transfer list, never copied. Handlers `switch (m.type)` with a `never` default (STYLE.md §3).
+ */
+import type { BackendChoice } from './backend.ts';
+import type { ResamplerOptions } from './resample.ts';
+
+/** NoteRenderer options that survive structured cloning: the model is a URL the Worker fetches. */
+export interface WorkerRendererOptions {
+  /** Absolute model directory URL (worker-client resolves relative ones against the page). */
+  model: string;
+  sampleRateHz: number;
+  backend?: BackendChoice;
+  maxBatch?: number;
+  memoryBudgetBytes?: number;
+  /** Absolute URL of tfjs-backend-wasm's .wasm files. */
+  wasmPath?: string;
+  resampler?: ResamplerOptions;
+}
+
+/** What the Worker reports once initialised. */
+export interface RenderWorkerInfo {
+  backend: string;
+  maxBatch: number;
+  /** Samples per note at sampleRateHz. */
+  outputLength: number;
+  sampleRateHz: number;
+  modelName: string;
+  /** Where the batch bound came from (adapter limit), for the UI's status line. */
+  limitSource: string;
+}
+
+/** Page → Worker. */
+export type ToRenderWorker =
+  | { type: 'init'; options: WorkerRendererOptions }
+  | { type: 'render'; id: number; latent: Float32Array; pitches: number[]; priority: number[] }
+  | { type: 'cancel'; id: number }
+  | { type: 'dispose' };
+
+/** Worker → page. */
+export type FromRenderWorker =
+  | { type: 'ready'; info: RenderWorkerInfo }
+  | { type: 'note'; id: number; pitch: number; index: number; samples: Float32Array }
+  | { type: 'done'; id: number }
+  /** id null: an init failure. name 'AbortError' for superseded or cancelled renders. */
+  | { type: 'error'; id: number | null; name: string; message: string };
+
+/** The part of a Worker / MessagePort / DedicatedWorkerGlobalScope both sides use. */
+export interface RenderPort {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+  removeEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+  /** MessagePort needs start() when used with addEventListener. */
+  start?(): void;
+}

@@ -1,0 +1,45 @@
+/** Console I/O and argument helpers shared by the `gansynth` commands. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Where a command writes: injectable so tests run commands in-process. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Stream for the progress bar; undefined = no bar. */
+  progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** stdout/stderr of this process; the progress bar goes to stderr. */
+export function processIo(): CliIo {
+  return { out: (l) => console.log(l), err: (l) => console.error(l), progressStream: process.stderr };
+}
+
+/** A bad command line (exit code 2, with a pointer to --help). */
+export class CliUsageError extends Error {
+  override name = 'CliUsageError';
+}
+
+/** node:util parseArgs in strict mode, its errors turned into one-line CliUsageErrors. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new CliUsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+  }
+}
+
+/** Parses an integer flag value in [min, max]. */
+export function intArg(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new CliUsageError(`--${flag} must be an integer, got '${value}'`);
+  if (n < min || n > max) throw new CliUsageError(`--${flag} must be in ${min}..${max}, got ${n}`);
+  return n;
+}
+
+/** Parses one of `choices`. */
+export function choiceArg<C extends string>(flag: string, value: string | undefined, fallback: C, choices: readonly C[]): C {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) throw new CliUsageError(`--${flag} must be one of ${choices.join('|')}, got '${value}'`);
+  return value as C;
+}

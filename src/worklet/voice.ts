@@ -1,0 +1,164 @@
+/**
+ * One voice of the pool and its render loop: a fractional-rate reader over a note buffer with 4-point Catmull-Rom
+ * interpolation, a crossfaded loop, and a piecewise-linear envelope. Hot path: no allocation, locals only.
+ */
+
+/** A note buffer as the engine holds it: immutable once built, shared by every voice that plays it. */
+export interface BankSlot {
+  readonly pitch: number;
+  readonly bankId: number;
+  readonly samples: Float32Array;
+  /** Buffer frames read per output frame at zero bend (bank rate / context rate). */
+  readonly rateRatio: number;
+  readonly loopStartFrame: number;
+  readonly loopEndFrame: number;
+  readonly crossfadeFrames: number;
+}
+
+/** Envelope stages. `Fade` is the short steal / all-sound-off fade; it does not count toward polyphony. */
+export const Stage = Object.freeze({ Free: 0, Attack: 1, Hold: 2, Release: 3, Fade: 4 } as const);
+/** One of Stage's values. */
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+/**
+ * Mutable voice state, preallocated in the engine's pool. Fields start with values of their final representation
+ * (doubles as 0.5 then reset) so V8 never changes an object's shape on the audio path.
+ */
+export class Voice {
+  stage: Stage = Stage.Free;
+  pitch = -1;
+  bank: BankSlot | null = null;
+  /** Read position in buffer frames (fractional). */
+  positionFrames = 0.5;
+  /** Velocity gain (velocity/127)². */
+  gain = 0.5;
+  /** Envelope level 0..1 of the last rendered frame. */
+  env = 0.5;
+  /** Envelope change per frame in the current stage. */
+  envStep = 0.5;
+  /** Frames until the current stage ends (Infinity while holding). */
+  framesLeft = 0.5;
+  /** Key is down. */
+  gate = false;
+  /** Key is up but the sustain pedal holds the note. */
+  sustained = false;
+  /** Start order, for "oldest first" stealing. */
+  serial = 0;
+
+  constructor() {
+    this.positionFrames = 0;
+    this.gain = 0;
+    this.env = 0;
+    this.envStep = 0;
+    this.framesLeft = 0;
+  }
+
+  /** Starts the voice on `bank` with an attack of `attackFrames` (0: full level at once). */
+  start(bank: BankSlot, gain: number, attackFrames: number, serial: number): void {
+    this.bank = bank;
+    this.pitch = bank.pitch;
+    this.positionFrames = 0;
+    this.gain = gain;
+    this.gate = true;
+    this.sustained = false;
+    this.serial = serial;
+    if (attackFrames > 0) {
+      this.stage = Stage.Attack;
+      this.env = 0;
+      this.envStep = 1 / attackFrames;
+      this.framesLeft = attackFrames;
+    } else {
+      this.stage = Stage.Hold;
+      this.env = 1;
+      this.envStep = 0;
+      this.framesLeft = Infinity;
+    }
+  }
+
+  /** Ramps from the current level to 0 in `frames` (release, or `Fade` for steals), then the voice ends. */
+  rampDown(stage: typeof Stage.Release | typeof Stage.Fade, frames: number): void {
+    this.stage = stage;
+    this.gate = false;
+    this.sustained = false;
+    this.envStep = -this.env / frames;
+    this.framesLeft = frames;
+  }
+
+  /** Back to the pool; drops the buffer reference so a swapped-out bank can be collected. */
+  free(): void {
+    this.stage = Stage.Free;
+    this.bank = null;
+    this.pitch = -1;
+    this.gate = false;
+    this.sustained = false;
+  }
+}
+
+/**
+ * Adds voice `v` × its envelope × its gain into `out[from, to)`, reading `rateRatio × bendRatio` buffer frames per
+ * output frame. Returns false when the voice's envelope reached 0 (the caller frees it).
+ *
+ * The envelope is advanced before each frame, so an attack's first frame is already at 1/attackFrames (an onset is
+ * audible on its scheduled frame) and a release's last frame is exactly 0.
+ * Loop: in [loopEnd - crossfade, loopEnd) the output blends linearly toward the frame one loop length earlier; at
+ * loopEnd the position jumps back by the loop length, where that earlier segment continues seamlessly.
+ */
+export function renderVoice(v: Voice, out: Float32Array, from: number, to: number, bendRatio: number): boolean {
+  const bank = v.bank!;
+  const s = bank.samples;
+  const inc = bank.rateRatio * bendRatio;
+  const loopEnd = bank.loopEndFrame;
+  const loopLength = loopEnd - bank.loopStartFrame;
+  const xfStart = loopEnd - bank.crossfadeFrames;
+  const invXf = 1 / bank.crossfadeFrames;
+  const gain = v.gain;
+  let pos = v.positionFrames;
+  let env = v.env;
+  let i = from;
+  while (i < to) {
+    const left = v.framesLeft;
+    const n = to - i < left ? to - i : left;
+    const step = v.envStep;
+    const end = i + n;
+    for (; i < end; i++) {
+      env += step;
+      let idx = pos | 0;
+      let f = pos - idx;
+      let xm1 = idx > 0 ? s[idx - 1]! : s[idx]!;
+      let x0 = s[idx]!;
+      let x1 = s[idx + 1]!;
+      let x2 = s[idx + 2]!;
+      let y = x0 + 0.5 * f * (x1 - xm1 + f * (2 * xm1 - 5 * x0 + 4 * x1 - x2 + f * (3 * (x0 - x1) + x2 - xm1)));
+      if (pos >= xfStart) {
+        const p2 = pos - loopLength;
+        idx = p2 | 0;
+        f = p2 - idx;
+        xm1 = s[idx - 1]!;
+        x0 = s[idx]!;
+        x1 = s[idx + 1]!;
+        x2 = s[idx + 2]!;
+        const y2 = x0 + 0.5 * f * (x1 - xm1 + f * (2 * xm1 - 5 * x0 + 4 * x1 - x2 + f * (3 * (x0 - x1) + x2 - xm1)));
+        y += (y2 - y) * (pos - xfStart) * invXf;
+      }
+      out[i] += y * env * gain;
+      pos += inc;
+      while (pos >= loopEnd) pos -= loopLength;
+    }
+    v.framesLeft = left - n;
+    if (left - n === 0) {
+      if (v.stage === Stage.Attack) {
+        env = 1;
+        v.envStep = 0;
+        v.framesLeft = Infinity;
+        v.stage = Stage.Hold;
+      } else {
+        v.positionFrames = pos;
+        v.env = 0;
+        return false;
+      }
+    }
+  }
+  v.positionFrames = pos;
+  v.env = env;
+  return true;
+}

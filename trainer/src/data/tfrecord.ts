@@ -126,6 +126,32 @@ export function* readTfRecords(input: string | Uint8Array, options: TfRecordRead
   }
 }
 
+/**
+ * Reads the one record whose frame starts at `offsetBytes` (from a previous scan), verifying both CRCs, so a
+ * dataset can index a huge file once and load notes lazily.
+ */
+export function readTfRecordAt(path: string, offsetBytes: number): Uint8Array {
+  const src = openSource(path);
+  try {
+    const header = src.read(offsetBytes, 12);
+    if (header.length < 12) throw new TfRecordError({ offsetBytes, problem: 'truncated', message: 'no record header here' }, path);
+    const view = new DataView(header.buffer, header.byteOffset, 12);
+    const length = Number(view.getBigUint64(0, true));
+    if (maskedCrc32c(header.subarray(0, 8)) !== view.getUint32(8, true)) {
+      throw new TfRecordError({ offsetBytes, problem: 'length-crc', message: 'length CRC mismatch' }, path);
+    }
+    const body = src.read(offsetBytes + 12, length + 4);
+    if (body.length < length + 4) throw new TfRecordError({ offsetBytes, problem: 'truncated', message: 'record runs past the end of the file' }, path);
+    const data = body.subarray(0, length);
+    if (maskedCrc32c(data) !== new DataView(body.buffer, body.byteOffset + length, 4).getUint32(0, true)) {
+      throw new TfRecordError({ offsetBytes, problem: 'data-crc', message: 'data CRC mismatch' }, path);
+    }
+    return data;
+  } finally {
+    src.close();
+  }
+}
+
 /** Frames one record (length, masked CRCs) as TFRecord bytes. */
 export function frameTfRecord(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length + 4);

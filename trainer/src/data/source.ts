@@ -1,0 +1,78 @@
+/**
+ * One way to list the notes of a dataset, whatever its layout: an NSynth json+wav split directory, a directory
+ * holding `nsynth-<split>/` (NSynth's download, or our `dataset` command's output), or a TFRecord file. Audio loads
+ * lazily per note, so a 70 GB TFRecord only costs one scan.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeExample } from './example-proto.ts';
+import { nsynthNoteFromExample, type NsynthMeta } from './nsynth.ts';
+import { EXAMPLES_JSON, loadNsynthAudio, nsynthWavPath, readNsynthIndex } from './nsynth-json.ts';
+import { readTfRecordAt, readTfRecords, type TfRecordReadOptions } from './tfrecord.ts';
+
+/** A note whose audio loads on demand. */
+export interface NoteRef {
+  meta: NsynthMeta;
+  load(): Float32Array;
+}
+
+/** A listed dataset. */
+export interface DatasetListing {
+  notes: NoteRef[];
+  /**
+   * Identifies the data: sha256 over the index (examples.json bytes, or the TFRecord's path, size and mtime), the
+   * kept note names, and each wav's size and mtime. A re-render therefore invalidates caches even when its bytes
+   * happen to be equal; that errs on the safe side.
+   */
+  fingerprint: string;
+  /** Where the notes were read from. */
+  location: string;
+}
+
+/** Options of {@link listDatasetNotes}. */
+export interface ListOptions {
+  /** Which split when `path` holds `nsynth-<split>/` directories. Default 'train'. */
+  split?: string;
+  filter?: (m: NsynthMeta) => boolean;
+  /** TFRecord corrupt-record handling (default 'skip', with a warning per record). */
+  tfrecord?: TfRecordReadOptions;
+}
+
+/** Lists the notes of a dataset at `path` (see the module doc for the layouts). */
+export function listDatasetNotes(path: string, options: ListOptions = {}): DatasetListing {
+  const filter = options.filter ?? (() => true);
+  if (!existsSync(path)) throw new Error(`dataset '${path}' does not exist`);
+  const hash = createHash('sha256');
+  if (statSync(path).isFile()) {
+    const st = statSync(path);
+    hash.update(`tfrecord\0${path}\0${st.size}\0${st.mtimeMs}\0`);
+    const notes: NoteRef[] = [];
+    const tfOptions: TfRecordReadOptions = options.tfrecord ?? { corrupt: 'skip', onCorrupt: (c) => console.warn(`${path}: skipping corrupt record at byte ${c.offsetBytes}: ${c.message}`) };
+    for (const rec of readTfRecords(path, tfOptions)) {
+      const { meta } = nsynthNoteFromExample(decodeExample(rec.data));
+      if (!filter(meta)) continue;
+      const offset = rec.offsetBytes;
+      notes.push({ meta, load: () => new Float32Array(nsynthNoteFromExample(decodeExample(readTfRecordAt(path, offset))).audio) });
+      hash.update(`${meta.note_str}\0`);
+    }
+    return { notes, fingerprint: hash.digest('hex'), location: path };
+  }
+  let dir = path;
+  if (!existsSync(join(dir, EXAMPLES_JSON))) {
+    const split = options.split ?? 'train';
+    dir = join(path, `nsynth-${split}`);
+    if (!existsSync(join(dir, EXAMPLES_JSON))) throw new Error(`'${path}' has neither ${EXAMPLES_JSON} nor nsynth-${split}/${EXAMPLES_JSON}`);
+  }
+  hash.update(readFileSync(join(dir, EXAMPLES_JSON)));
+  const notes: NoteRef[] = [];
+  for (const meta of readNsynthIndex(dir)) {
+    if (!filter(meta)) continue;
+    const wav = nsynthWavPath(dir, meta.note_str);
+    const st = existsSync(wav) ? statSync(wav) : undefined;
+    if (!st) throw new Error(`${dir}: examples.json lists '${meta.note_str}' but ${wav} is missing`);
+    hash.update(`${meta.note_str}\0${st.size}\0${st.mtimeMs}\0`);
+    notes.push({ meta, load: () => loadNsynthAudio(dir, meta) });
+  }
+  return { notes, fingerprint: hash.digest('hex'), location: dir };
+}

@@ -66,6 +66,11 @@ export function abortError(message = 'render aborted'): Error {
   return typeof DOMException === 'function' ? new DOMException(message, 'AbortError') : Object.assign(new Error(message), { name: 'AbortError' });
 }
 
+/** Resolves on a later macrotask, so queued messages (cancel, a new latent) are handled first. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Renders note banks from latents on a tfjs backend. */
@@ -224,6 +229,9 @@ export class NoteRenderer {
     const order = orderRequests(requests, opts.priority ?? []);
     let index = 0;
     for (const batch of planBatches(order, this.batchLimit)) {
+      // Yield to the event loop: on wasm/cpu, data() resolves in microtasks, and without a macrotask turn a
+      // Worker would never see the cancel / next-latent message that should stop this render.
+      await yieldToEventLoop();
       if (signal.aborted || !this.model) throw abortError();
       const reqs = batch.map((i) => requests[i]!);
       const samples = await this.renderBatch(model, reqs, resampler, opts.onStageTimings);

@@ -182,3 +182,19 @@ test('batcher: full batches, one-hot labels, every example once per epoch, seede
   const share = drawn.filter((p) => p === 60).length / 4000;
   assert.ok(Math.abs(share - 0.75) < 0.03, `pitch 60 drawn ${share}`);
 });
+
+test('prepareTrainingData: cache + range normaliser + batcher over a json+wav dataset', async () => {
+  await useNodeBackend('wasm');
+  const { prepareTrainingData } = await import('../src/data/pipeline.ts');
+  const data = join(OUT, 'mini');
+  const d = await prepareTrainingData({ dataset: data, cacheDir: join(OUT, 'cache-pipeline'), normalizer: 'range', batchSize: 2, seed: 4 });
+  assert.equal(d.cache.size, 3);
+  assert.equal(d.normalizer.method, 'range');
+  assert.deepEqual([...d.pitchCounts], [[36, 1], [60, 1], [67, 1]]);
+  const batch = d.batcher.next();
+  assert.equal(batch.features.length, 2 * featureSize(SPEC));
+  assert.ok(batch.features.every((x) => x >= -1 && x <= 1));
+  const again = await prepareTrainingData({ dataset: data, cacheDir: join(OUT, 'cache-pipeline'), batchSize: 2, seed: 4 });
+  assert.equal(again.cache.reused, true);
+  assert.deepEqual(again.normalization, MAGENTA_NORMALIZATION);
+});

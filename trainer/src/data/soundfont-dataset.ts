@@ -191,17 +191,30 @@ export async function renderSoundfontDataset(
   for (const s of SPLITS) mkdirSync(join(outDir, `nsynth-${s}`, 'audio'), { recursive: true });
   const t0 = performance.now();
   const peaks = new Float64Array(notes.length);
-  let next = 0;
+  // Work is handed out a program at a time: a worker keeps to one preset's notes, so each SF3 sample is
+  // Vorbis-decoded by one worker only (decoding, not synthesis, dominates a preset's first note).
+  const groups: number[][] = [];
+  notes.forEach((n, i) => {
+    const last = groups[groups.length - 1];
+    if (last && notes[last[0]].program === n.program && notes[last[0]].bank === n.bank) last.push(i);
+    else groups.push([i]);
+  });
+  let nextGroup = 0;
   let done = 0;
-  const pool = Array.from({ length: Math.min(workers, Math.max(1, notes.length)) }, () =>
+  const pool = Array.from({ length: Math.min(workers, Math.max(1, groups.length)) }, () =>
     new Worker(workerBootstrap(), { eval: true, execArgv: [], workerData: { soundfont: c.soundfont, heldSec: c.heldSec, releaseSec: c.releaseSec, sampleRateHz: c.sampleRateHz } }),
   );
   try {
     await Promise.all(pool.map((w) => new Promise<void>((resolve, reject) => {
+      let queue: number[] = [];
       const send = (): void => {
-        if (next >= notes.length) return resolve();
-        const n = notes[next];
-        w.postMessage({ index: next++, program: n.program, bank: n.bank, pitch: n.pitch, velocity: n.velocity } satisfies RenderJob);
+        if (queue.length === 0) {
+          if (nextGroup >= groups.length) return resolve();
+          queue = [...groups[nextGroup++]];
+        }
+        const index = queue.shift()!;
+        const n = notes[index];
+        w.postMessage({ index, program: n.program, bank: n.bank, pitch: n.pitch, velocity: n.velocity } satisfies RenderJob);
       };
       w.on('message', (r: RenderResult) => {
         if (r.error !== undefined) return reject(new Error(`rendering ${notes[r.index].meta.note_str}: ${r.error}`));
@@ -212,7 +225,7 @@ export async function renderSoundfontDataset(
         send();
       });
       w.on('error', reject);
-      w.on('exit', (code) => { if (next < notes.length || done < notes.length) reject(new Error(`render worker exited with code ${code}`)); });
+      w.on('exit', (code) => { if (done < notes.length) reject(new Error(`render worker exited with code ${code}`)); });
       send();
     })));
   } finally {

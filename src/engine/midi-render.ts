@@ -12,15 +12,18 @@ import { NOTE_LENGTH_SAMPLES, MODEL_SAMPLE_RATE_HZ } from '../shared/constants.t
 import { DEFAULT_VOICE_CONFIG, type LoopRegion } from '../shared/protocol.ts';
 import { MIDI_NOTE_DEFAULTS, parseMidiNotes, type MidiNote, type MidiNoteList, type MidiNoteOptions } from './midi-notes.ts';
 import { latentAtTime, randomTimeline, timelineFromAnchors, type LatentTimeline } from './latent-timeline.ts';
+import { findLoopRegion } from '../shared/loop.ts';
+import type { VoiceConfig } from '../shared/protocol.ts';
+import { mixLengthFrames, scheduleMessages, type ScheduledMessage } from './midi-schedule.ts';
+
+export { mixLengthFrames, scheduleMessages, stretchesOf, type ScheduledMessage } from './midi-schedule.ts';
 
 /** Output rates a render may have. */
 export const RENDER_RATES_HZ: readonly number[] = Object.freeze([16000, 22050, 44100, 48000]);
 
-/** One note to synthesise. */
-export interface NoteRequest {
-  readonly latent: Float32Array;
-  readonly pitch: number;
-}
+import type { NoteRequest } from './render-plan.ts';
+
+export type { NoteRequest } from './render-plan.ts';
 
 /**
  * What synthesises notes: one mono buffer per request at `sampleRateHz` (a NoteRenderer adapter in practice;
@@ -148,51 +151,6 @@ export function planMidiRender(midi: MidiNoteList, options: MidiRenderOptions, l
   return { notes, requests, timeline, midi };
 }
 
-/** A message for the voice engine and the frame before which it must be delivered. */
-export interface ScheduledMessage {
-  /** Output frame: deliver before rendering this frame (note events also carry it as `frame`). */
-  readonly atFrame: number;
-  readonly message:
-    | { readonly type: 'bank'; readonly pitch: number; readonly bankId: number; readonly renderIndex: number; readonly loop: LoopRegion }
-    | { readonly type: 'noteOn'; readonly pitch: number; readonly velocity: number; readonly frame: number }
-    | { readonly type: 'noteOff'; readonly pitch: number; readonly frame: number };
-}
-
-/**
- * The performance as voice-engine messages, in delivery order. A `bank` message (not frame-timed in the protocol:
- * it applies on arrival, to new notes only) precedes each note-on whose pitch's buffer changes, so every note
- * plays its own render; `renderIndex` names the buffer (the driver turns it into samples). Velocity goes as MIDI
- * 1..127 (the worklet applies its gain curve); a note's end is its note-off (sustain already applied).
- */
-export function scheduleMessages(
-  notes: readonly PlannedNote[], sampleRateHz: number, loops: readonly LoopRegion[],
-): ScheduledMessage[] {
-  const events: (ScheduledMessage & { order: number })[] = [];
-  const current = new Map<number, number>();
-  const sorted = [...notes].sort((a, b) => a.startSec - b.startSec || a.pitch - b.pitch);
-  sorted.forEach((n, i) => {
-    const on = Math.round(n.startSec * sampleRateHz);
-    const off = Math.max(on + 1, Math.round(n.endSec * sampleRateHz));
-    if (current.get(n.pitch) !== n.renderIndex) {
-      current.set(n.pitch, n.renderIndex);
-      events.push({ atFrame: on, order: 3 * i, message: { type: 'bank', pitch: n.pitch, bankId: n.renderIndex, renderIndex: n.renderIndex, loop: loops[n.renderIndex]! } });
-    }
-    const velocity = Math.max(1, Math.min(127, Math.round(n.velocity * 127)));
-    events.push({ atFrame: on, order: 3 * i + 1, message: { type: 'noteOn', pitch: n.pitch, velocity, frame: on } });
-    events.push({ atFrame: off, order: 3 * i + 2, message: { type: 'noteOff', pitch: n.pitch, frame: off } });
-  });
-  // Same frame: note-offs first (a repeated key releases the old voice before the new one starts).
-  const rank = (m: ScheduledMessage['message']) => (m.type === 'noteOff' ? 0 : 1);
-  events.sort((a, b) => a.atFrame - b.atFrame || rank(a.message) - rank(b.message) || a.order - b.order);
-  return events.map(({ atFrame, message }) => ({ atFrame, message }));
-}
-
-/** Frames of the mix: last note end plus its release, plus one 128-frame quantum of slack. */
-export function mixLengthFrames(notes: readonly MidiNote[], sampleRateHz: number, releaseSec: number): number {
-  const endSec = notes.reduce((m, n) => Math.max(m, n.endSec), 0);
-  return Math.ceil((endSec + releaseSec) * sampleRateHz) + 128;
-}
-
 /** Linear gain that brings `peak` to `peakDb` (1 for silence, so silence stays silence). */
 export function peakGain(peak: number, peakDb: number): number {
   return peak > 0 ? 10 ** (peakDb / 20) / peak : 1;
@@ -216,3 +174,86 @@ export function planMidiFile(bytes: Uint8Array, options: Partial<MidiRenderOptio
 
 /** Model note length in seconds at its own rate (for reports). */
 export const MODEL_NOTE_SEC = NOTE_LENGTH_SAMPLES / MODEL_SAMPLE_RATE_HZ;
+
+/** What a mixer gets: the schedule, the note buffers it names, and the output to make. */
+export interface MixInput {
+  readonly schedule: readonly ScheduledMessage[];
+  /** By render index. */
+  readonly buffers: readonly Float32Array[];
+  readonly buffersRateHz: number;
+  readonly loops: readonly LoopRegion[];
+  readonly sampleRateHz: number;
+  readonly lengthFrames: number;
+  readonly voiceConfig: Partial<VoiceConfig>;
+  readonly onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Plays a schedule through the voice engine and returns the raw mono mix: the Node VoiceEngine driver
+ * (src/node/midi-mix.ts) or the worklet in an OfflineAudioContext (src/ui/midi-offline.ts).
+ */
+export type Mixer = (input: MixInput) => Promise<Float32Array>;
+
+/** Progress of a MIDI render, by phase. */
+export interface MidiRenderProgress {
+  readonly phase: 'synth' | 'mix';
+  readonly done: number;
+  readonly total: number;
+}
+
+/** The finished render. */
+export interface MidiRenderResult {
+  /** Mono mix after gain, at `sampleRateHz`. */
+  readonly samples: Float32Array;
+  readonly sampleRateHz: number;
+  readonly plan: MidiRenderPlan;
+  /** Linear gain applied to the raw mix. */
+  readonly gainLinear: number;
+  /** Peak of the raw mix (before gain). */
+  readonly rawPeak: number;
+  readonly synthMs: number;
+  readonly mixMs: number;
+  /** Synthesis time per distinct note. */
+  readonly msPerNote: number;
+  readonly warnings: string[];
+}
+
+const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * MIDI bytes → mono mix: parse, plan, synthesise each distinct (latent, pitch) once, find each buffer's loop
+ * region, play the schedule through `mix`, apply the gain. Throws a clear Error on bad input (see parseMidiNotes)
+ * and when the mix comes out silent (a broken model must not give a quietly empty WAV).
+ */
+export async function renderMidi(
+  bytes: Uint8Array, synth: NoteSynth, mix: Mixer, options: Partial<MidiRenderOptions> = {},
+  onProgress?: (p: MidiRenderProgress) => void,
+): Promise<MidiRenderResult> {
+  const o = resolveMidiRenderOptions(options);
+  const plan = planMidiRender(parseMidiNotes(bytes, o), o, synth.latentSize);
+  const t0 = clock();
+  const total = plan.requests.length;
+  onProgress?.({ phase: 'synth', done: 0, total });
+  const buffers = await synth.renderNotes(plan.requests, o.sampleRateHz, (done) => onProgress?.({ phase: 'synth', done, total }));
+  if (buffers.length !== total) throw new Error(`the synth returned ${buffers.length} notes for ${total} requests`);
+  const loops = buffers.map((b) => findLoopRegion(b, o.sampleRateHz));
+  const t1 = clock();
+  const schedule = scheduleMessages(plan.notes, o.sampleRateHz, loops);
+  const lengthFrames = mixLengthFrames(plan.notes, o.sampleRateHz, o.releaseSec);
+  const raw = await mix({
+    schedule, buffers, buffersRateHz: o.sampleRateHz, loops, sampleRateHz: o.sampleRateHz, lengthFrames,
+    voiceConfig: { releaseSec: o.releaseSec, polyphony: o.polyphony, outputGain: 1 },
+    onProgress: (f) => onProgress?.({ phase: 'mix', done: Math.round(f * 1000), total: 1000 }),
+  });
+  const t2 = clock();
+  let rawPeak = 0;
+  for (let i = 0; i < raw.length; i++) rawPeak = Math.max(rawPeak, Math.abs(raw[i]!));
+  if (!(rawPeak > 0)) {
+    throw new Error(`the mix of ${plan.notes.length} notes is silent (peak ${rawPeak}): the model produced no sound`);
+  }
+  const gainLinear = applyGain(raw, o.gain, o.peakDb);
+  return {
+    samples: raw, sampleRateHz: o.sampleRateHz, plan, gainLinear, rawPeak, synthMs: t1 - t0, mixMs: t2 - t1,
+    msPerNote: total > 0 ? (t1 - t0) / total : 0, warnings: plan.midi.warnings.messages,
+  };
+}

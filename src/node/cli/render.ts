@@ -1,0 +1,194 @@
+/**
+ * `gansynth render song.mid --model DIR --out song.wav`: a MIDI file played on GANSynth (Magenta's
+ * gansynth_generate.py with a MIDI file, done better; see src/engine/midi-render.ts). The notes sound as on the
+ * live instrument: the mix is made by the worklet's VoiceEngine (src/node/midi-mix.ts).
+ */
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { encodeWav, type WavFormat } from '../../shared/wav.ts';
+import { loadPresetBank, resolvePresetLatent } from '../../engine/presets.ts';
+import { parseMidiNotes } from '../../engine/midi-notes.ts';
+import {
+  RENDER_RATES_HZ, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
+} from '../../engine/midi-render.ts';
+import { mixWithVoiceEngine } from '../midi-mix.ts';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type CliIo, CliUsageError, choiceArg, intArg, processIo } from './common/io.ts';
+import { CLI_BACKENDS, type CliBackend, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+
+/** One line for `gansynth --help`. */
+export const summary = 'a MIDI file played on GANSynth, as a WAV file';
+
+const HELP = `usage: gansynth render SONG.mid --model DIR|URL|default --out SONG.wav [options]
+
+  --model DIR|URL|default   model directory or URL ('default' = models/default)
+  --out FILE.wav            output WAV (mono)
+  --list                    print the file's tracks and exit (no model needed)
+ notes
+  --tracks 0,2              render only these tracks (indices as --list prints them)
+  --channels 1,2            render only these MIDI channels (1..16)
+  --include-drums           render channel 10 too (skipped by default: GANSynth has no drum kit)
+  --out-of-range fold|drop  pitches outside 24..84: move by octaves into range (default) or leave out
+  --no-sustain              ignore the sustain pedal (CC64)
+ sound
+  --seed S                  random anchor latents from seed S (default 0)
+  --interval-sec T          seconds between anchor latents; each note gets the slerp at its start (default 2)
+  --presets FILE.json       a preset bank: its latents are the anchors, in order, cycled
+  --preset NAME             play every note on this one preset of --presets
+  --release-sec T           release fade after each note's end (default 0.3, as the instrument)
+ output
+  --rate HZ                 ${RENDER_RATES_HZ.join('|')} (default 16000)
+  --format pcm16|float32    sample format (default pcm16)
+  --gain peak|DB            peak-normalise to -1 dBFS (default), or a fixed gain in dB on the raw mix
+  --backend NAME            ${CLI_BACKENDS.join('|')} (default auto)
+  --max-batch N             notes per generator call (default: the backend's rule)
+  --help`;
+
+/** Parsed command line of `render`. */
+export interface RenderArgs {
+  midiPath: string;
+  model: string;
+  outPath: string;
+  list: boolean;
+  backend: CliBackend;
+  format: WavFormat;
+  maxBatch?: number;
+  presetsPath?: string;
+  presetName?: string;
+  options: Partial<MidiRenderOptions>;
+}
+
+function intList(flag: string, text: string | undefined, min: number, max: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new CliUsageError(`--${flag}: empty list`);
+  return items.map((s) => intArg(flag, s, 0, min, max));
+}
+
+function numberArg(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const x = Number(text);
+  if (text.trim() === '' || !Number.isFinite(x)) throw new CliUsageError(`--${flag} must be a number, got '${text}'`);
+  if (x < min || x > max) throw new CliUsageError(`--${flag} must be in ${min}..${max}, got ${x}`);
+  return x;
+}
+
+/** Validates the command line; throws CliUsageError naming the bad flag. `null` = --help. */
+export function parseRenderArgs(argv: string[]): RenderArgs | null {
+  const { values: v, positionals: positional } = parseWithPositionals(argv, {
+    model: { type: 'string' }, out: { type: 'string' }, list: { type: 'boolean' }, tracks: { type: 'string' },
+    channels: { type: 'string' }, 'include-drums': { type: 'boolean' }, 'out-of-range': { type: 'string' },
+    'no-sustain': { type: 'boolean' }, seed: { type: 'string' }, 'interval-sec': { type: 'string' },
+    presets: { type: 'string' }, preset: { type: 'string' }, 'release-sec': { type: 'string' }, rate: { type: 'string' },
+    format: { type: 'string' }, gain: { type: 'string' }, backend: { type: 'string' }, 'max-batch': { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  if (v.help) return null;
+  if (positional.length !== 1) throw new CliUsageError(`give exactly one MIDI file, got ${positional.length ? positional.join(' ') : 'none'}`);
+  const list = v.list === true;
+  if (!list && !v.out) throw new CliUsageError('--out is required (the WAV file to write)');
+  if (v.preset !== undefined && v.presets === undefined) throw new CliUsageError('--preset NAME needs --presets FILE.json');
+  if (v.seed !== undefined && v.presets !== undefined) throw new CliUsageError('--seed is for random latents; it has no effect with --presets');
+  let gain: 'peak' | number = 'peak';
+  if (v.gain !== undefined && v.gain !== 'peak') gain = numberArg('gain', v.gain, -120, 60)!;
+  const rate = intArg('rate', v.rate, 16000, 1, 192000);
+  if (!RENDER_RATES_HZ.includes(rate)) throw new CliUsageError(`--rate must be one of ${RENDER_RATES_HZ.join('|')}, got ${rate}`);
+  const options: Partial<MidiRenderOptions> = {
+    tracks: intList('tracks', v.tracks, 0, 65535),
+    channels: intList('channels', v.channels, 1, 16),
+    includeDrums: v['include-drums'] === true,
+    outOfRange: choiceArg('out-of-range', v['out-of-range'], 'fold', ['fold', 'drop'] as const),
+    sustainPedal: v['no-sustain'] !== true,
+    latents: { kind: 'random', seed: intArg('seed', v.seed, 0, 0, 0xffffffff) },
+    intervalSec: numberArg('interval-sec', v['interval-sec'], 0.01, 3600) ?? 2,
+    releaseSec: numberArg('release-sec', v['release-sec'], 0.001, 30) ?? 0.3,
+    sampleRateHz: rate,
+    gain,
+  };
+  return {
+    midiPath: resolve(positional[0]!),
+    model: list ? '' : resolveModelArg(v.model),
+    outPath: v.out ? resolve(v.out) : '',
+    list,
+    backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
+    format: choiceArg('format', v.format, 'pcm16', ['pcm16', 'float32'] as const),
+    ...(v['max-batch'] !== undefined ? { maxBatch: intArg('max-batch', v['max-batch'], 1, 1, 256) } : {}),
+    ...(v.presets !== undefined ? { presetsPath: resolve(v.presets) } : {}),
+    ...(v.preset !== undefined ? { presetName: v.preset } : {}),
+    options,
+  };
+}
+
+/** parseArgs with positionals (the MIDI file), errors as one-line CliUsageErrors like parseCommandArgs. */
+function parseWithPositionals<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new CliUsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+  }
+}
+
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new Error(`cannot read ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Latents from --presets / --preset (loaded once the model's latent size is known). */
+async function presetSource(args: RenderArgs, latentSize: number): Promise<LatentSource | undefined> {
+  if (!args.presetsPath) return undefined;
+  const bank = loadPresetBank(new TextDecoder().decode(await readBytes(args.presetsPath, 'preset bank')), { latentSize });
+  if (bank.length === 0) throw new Error(`${args.presetsPath}: the preset bank is empty`);
+  if (args.presetName !== undefined) {
+    const p = bank.find((x) => x.name === args.presetName);
+    if (!p) throw new Error(`no preset named '${args.presetName}' in ${args.presetsPath} (it has: ${bank.map((x) => x.name).join(', ')})`);
+    return { kind: 'fixed', latent: resolvePresetLatent(p, latentSize) };
+  }
+  return { kind: 'anchors', latents: bank.map((p) => resolvePresetLatent(p, latentSize)) };
+}
+
+/** Runs `gansynth render`. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const args = parseRenderArgs(argv);
+  if (!args) {
+    io.out(HELP);
+    return;
+  }
+  const bytes = await readBytes(args.midiPath, 'MIDI file');
+  // Parse before loading any model: a bad file fails in milliseconds, with the reason.
+  const checked = resolveMidiRenderOptions(args.options);
+  const notes = parseMidiNotes(bytes, checked);
+  if (args.list) {
+    for (const t of notes.tracks) io.out(`track ${t.index}: channel ${t.channel}, ${t.noteCount} notes, program ${t.program} ${t.instrument}${t.name ? ` "${t.name}"` : ''}`);
+    io.out(`${notes.notes.length} notes selected, ${notes.durationSec.toFixed(2)} s`);
+    return;
+  }
+  for (const w of notes.warnings.messages) io.err(`warning: ${w}`);
+  const session = await openSynthSession({ model: args.model, sampleRateHz: checked.sampleRateHz, backend: args.backend, maxBatch: args.maxBatch });
+  try {
+    const latents = (await presetSource(args, session.model.config.latentSize)) ?? checked.latents;
+    io.out(`${session.description}; ${notes.notes.length} notes, ${notes.durationSec.toFixed(2)} s at ${checked.sampleRateHz} Hz`);
+    let bar: ReturnType<typeof progressBar> = null;
+    let synthTotal = 0;
+    const result = await renderMidi(bytes, session.renderer, mixWithVoiceEngine, { ...args.options, latents }, (p) => {
+      if (p.phase === 'synth') {
+        synthTotal = p.total;
+        bar ??= progressBar(io, p.total, 'notes');
+        bar?.update(p.done, 'rendering');
+      } else if (p.done === 0) {
+        bar?.update(synthTotal, 'mixing'); // the mix follows the last note: a full bar, relabelled
+      }
+    }).finally(() => bar?.stop());
+    await mkdir(dirname(args.outPath), { recursive: true });
+    await writeFile(args.outPath, encodeWav([result.samples], result.sampleRateHz, args.format));
+    const gainDb = 20 * Math.log10(result.gainLinear);
+    const clipped = args.format === 'pcm16' && result.samples.some((x) => Math.abs(x) > 1);
+    io.out(`${args.outPath}: ${(result.samples.length / result.sampleRateHz).toFixed(2)} s, ${result.plan.notes.length} notes ` +
+      `(${result.plan.requests.length} distinct renders), gain ${gainDb.toFixed(1)} dB${clipped ? ' (CLIPPED: lower --gain)' : ''}`);
+    io.out(`synthesis ${(result.synthMs / 1000).toFixed(2)} s (${result.msPerNote.toFixed(0)} ms/note), mix ${(result.mixMs / 1000).toFixed(2)} s`);
+  } finally {
+    session.dispose();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `<gansynth-midi-renderer>`: drop or choose a .mid file, render it offline with the current presets through the
+ * same voice worklet the instrument plays live (OfflineAudioContext), play it, download it as WAV.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { encodeWav } from '../shared/wav.ts';
+import { resolvePresetLatent, type Preset } from '../engine/presets.ts';
+import {
+  renderMidi, type LatentSource, type MidiRenderOptions, type MidiRenderProgress, type MidiRenderResult, type NoteSynth,
+} from '../engine/midi-render.ts';
+import { renderScheduleOffline } from './midi-offline.ts';
+
+/** Which latents the notes get. */
+export type MidiLatentMode = 'selected' | 'presets' | 'random';
+
+/**
+ * @fires midi-rendered - {detail: MidiRenderResult} when a render finished
+ * @fires midi-render-error - {detail: {message: string}} when a file could not be rendered
+ * @csspart drop - the drop zone
+ * @csspart button - play / download / choose buttons
+ * @csspart progress - the progress bar
+ */
+@customElement('gansynth-midi-renderer')
+export class GansynthMidiRenderer extends LitElement {
+  static override styles = css`
+    :host { display: block; font: 13px system-ui, sans-serif; }
+    .drop { border: 2px dashed #888; border-radius: 6px; padding: 12px; text-align: center; }
+    .drop.over { border-color: #2d6cdf; background: #eef3fd; }
+    .row { display: flex; gap: 6px; align-items: center; margin-top: 6px; flex-wrap: wrap; }
+    progress { flex: 1; min-width: 8em; }
+    .error { color: #b00020; }
+    .warn { color: #8a5a00; }
+    input[type='file'] { display: none; }
+  `;
+
+  /** Synthesises notes (the instrument's initialised NoteRenderer). Required before a render. */
+  @property({ attribute: false }) synth: NoteSynth | null = null;
+  /** The instrument's presets. */
+  @property({ attribute: false }) presets: readonly Preset[] = [];
+  /** Index of the selected preset (for mode 'selected'). */
+  @property({ type: Number }) selected = 0;
+  /** 'selected': every note on the selected preset; 'presets': anchors cycle through the presets; 'random'. */
+  @property({ attribute: 'latent-mode' }) latentMode: MidiLatentMode = 'selected';
+  /** Seconds between anchors (modes 'presets' and 'random'). */
+  @property({ type: Number, attribute: 'interval-sec' }) intervalSec = 2;
+  /** Seed of mode 'random'. */
+  @property({ type: Number }) seed = 0;
+  /** Output rate, Hz (16000, 22050, 44100, 48000). */
+  @property({ type: Number, attribute: 'sample-rate' }) sampleRateHz = 48000;
+  /** URL of the voice worklet (dist/worklet/processor.js). */
+  @property({ attribute: 'processor-url' }) processorUrl = new URL('./worklet/processor.js', import.meta.url).href;
+  /** Extra render options (tracks, channels, drums, gain…). */
+  @property({ attribute: false }) options: Partial<MidiRenderOptions> = {};
+
+  @state() private status = 'drop a .mid file here or choose one';
+  @state() private progress = 0;
+  @state() private busy = false;
+  @state() private error = '';
+  @state() private warnings: string[] = [];
+  @state() private wavUrl = '';
+  @state() private fileName = 'render';
+  @state() private over = false;
+
+  /** The last result (mono, after gain). */
+  result: MidiRenderResult | null = null;
+  private playCtx: AudioContext | null = null;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.wavUrl) URL.revokeObjectURL(this.wavUrl);
+    void this.playCtx?.close();
+    this.playCtx = null;
+  }
+
+  /** The latent source for the current mode and presets. */
+  latentSource(): LatentSource {
+    const size = this.synth?.latentSize;
+    switch (this.latentMode) {
+      case 'random':
+        return { kind: 'random', seed: this.seed };
+      case 'presets':
+        if (this.presets.length === 0) throw new Error('no presets to use as anchors');
+        return { kind: 'anchors', latents: this.presets.map((p) => resolvePresetLatent(p, size)) };
+      case 'selected': {
+        const p = this.presets[this.selected];
+        if (!p) throw new Error(`no preset #${this.selected} selected`);
+        return { kind: 'fixed', latent: resolvePresetLatent(p, size) };
+      }
+      default: {
+        const never: never = this.latentMode;
+        throw new Error(`unknown latent mode '${String(never)}'`);
+      }
+    }
+  }
+
+  /** Renders MIDI bytes; resolves with the result (also shown, playable and downloadable). */
+  async renderBytes(bytes: Uint8Array, name = 'render'): Promise<MidiRenderResult> {
+    if (!this.synth) throw new Error('<gansynth-midi-renderer>: no synth set (the instrument is not ready)');
+    this.busy = true;
+    this.error = '';
+    this.warnings = [];
+    this.progress = 0;
+    this.fileName = name.replace(/\.midi?$/i, '') || 'render';
+    try {
+      const onProgress = (p: MidiRenderProgress) => {
+        const f = p.total > 0 ? p.done / p.total : 0;
+        this.progress = p.phase === 'synth' ? 0.9 * f : 0.9 + 0.1 * f;
+        this.status = p.phase === 'synth' ? `rendering notes ${p.done}/${p.total}` : 'mixing through the voice worklet';
+      };
+      const processorUrl = this.processorUrl;
+      const result = await renderMidi(bytes, this.synth, (input) => renderScheduleOffline({ ...input, processorUrl }),
+        { ...this.options, sampleRateHz: this.sampleRateHz, intervalSec: this.intervalSec, latents: this.latentSource() }, onProgress);
+      this.result = result;
+      this.warnings = result.warnings;
+      if (this.wavUrl) URL.revokeObjectURL(this.wavUrl);
+      const wav = encodeWav([result.samples], result.sampleRateHz, 'pcm16');
+      this.wavUrl = URL.createObjectURL(new Blob([wav as Uint8Array<ArrayBuffer>], { type: 'audio/wav' }));
+      const n = result.plan.notes.length;
+      this.status = `${n} notes (${result.plan.requests.length} rendered), ${(result.samples.length / result.sampleRateHz).toFixed(1)} s,` +
+        ` ${result.msPerNote.toFixed(0)} ms per note`;
+      this.progress = 1;
+      this.dispatchEvent(new CustomEvent('midi-rendered', { detail: result, bubbles: true, composed: true }));
+      return result;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      this.status = 'render failed';
+      this.dispatchEvent(new CustomEvent('midi-render-error', { detail: { message: this.error }, bubbles: true, composed: true }));
+      throw e;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Renders a chosen or dropped file. */
+  async renderFile(file: File): Promise<MidiRenderResult> {
+    return this.renderBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+  }
+
+  /** Plays the last render (creates an AudioContext on first use: call from a user gesture). */
+  async play(): Promise<void> {
+    const r = this.result;
+    if (!r) return;
+    this.playCtx ??= new AudioContext();
+    const ctx = this.playCtx;
+    await ctx.resume();
+    const buf = ctx.createBuffer(1, r.samples.length, r.sampleRateHz);
+    buf.copyToChannel(r.samples as Float32Array<ArrayBuffer>, 0);
+    const src = ctx.createBufferSource();
+    src.buffer = buf;
+    src.connect(ctx.destination);
+    src.start();
+  }
+
+  override render() {
+    return html`
+      <div part="drop" class="drop ${this.over ? 'over' : ''}" @dragover=${this.onDragOver} @dragleave=${() => (this.over = false)} @drop=${this.onDrop}>
+        <div>${this.status}</div>
+        <div class="row">
+          <button part="button" ?disabled=${this.busy} @click=${() => this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click()}>choose .mid</button>
+          <progress part="progress" max="1" .value=${this.progress}></progress>
+          <button part="button" ?disabled=${this.busy || !this.result} @click=${() => void this.play()}>play</button>
+          ${this.wavUrl ? html`<a part="button" href=${this.wavUrl} download=${`${this.fileName}.wav`}>download WAV</a>` : ''}
+        </div>
+        ${this.warnings.map((w) => html`<div class="warn">${w}</div>`)}
+        ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : ''}
+        <input type="file" accept=".mid,.midi,audio/midi" @change=${this.onChoose}>
+      </div>
+    `;
+  }
+
+  private readonly onDragOver = (e: DragEvent): void => {
+    e.preventDefault();
+    this.over = true;
+  };
+
+  private readonly onDrop = (e: DragEvent): void => {
+    e.preventDefault();
+    this.over = false;
+    const file = e.dataTransfer?.files[0];
+    if (file) void this.renderFile(file).catch(() => undefined);
+  };
+
+  private readonly onChoose = (e: Event): void => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void this.renderFile(file).catch(() => undefined);
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'gansynth-midi-renderer': GansynthMidiRenderer;
+  }
+}

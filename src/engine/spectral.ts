@@ -103,7 +103,49 @@ export function denormalize(s: Specgram, norm: NormalizationConfig): Specgram {
   }));
 }
 
-/** float32 tensors of the mel matrices for the current backend (cached; see disposeSpectralCache). */
+/**
+ * A square mel matrix `M [bins, bins]` in column-sparse form: for output column j, the row indices and
+ * weights of its non-zeros, padded to the widest column (index 0, weight 0). Magenta's matrices have at
+ * most 6 (linear→mel) and 2 (mel→linear) non-zeros per column at GANSynth size, so `x @ M` as a gather and a
+ * weighted sum costs ~bins·6 multiply-adds per frame instead of bins² (0.1 % of the dense matmul).
+ */
+interface SparseColumns {
+  readonly indices: Int32Array; // [bins, width] row-major
+  readonly weights: Float64Array; // [bins, width]
+  readonly width: number;
+}
+
+const sparseCache = new Map<Float64Array, SparseColumns>();
+function sparseColumns(m: Float64Array, n: number): SparseColumns {
+  const hit = sparseCache.get(m);
+  if (hit) return hit;
+  let width = 1;
+  for (let j = 0; j < n; j++) {
+    let nz = 0;
+    for (let k = 0; k < n; k++) if (m[k * n + j] !== 0) nz++;
+    width = Math.max(width, nz);
+  }
+  const indices = new Int32Array(n * width);
+  const weights = new Float64Array(n * width);
+  for (let j = 0; j < n; j++) {
+    let r = 0;
+    for (let k = 0; k < n; k++) {
+      if (m[k * n + j] === 0) continue;
+      indices[j * width + r] = k;
+      weights[j * width + r] = m[k * n + j];
+      r++;
+    }
+  }
+  const out = { indices, weights, width };
+  sparseCache.set(m, out);
+  return out;
+}
+
+/**
+ * Dense float32 tensors of Magenta's mel matrices `[bins, bins]` for the current backend (cached, freed by
+ * disposeSpectralCache). The ops here use the sparse {@link applyMelMatrix}; these are for callers that
+ * want the matrices themselves (e.g. a trainer's graph or a visualisation).
+ */
 export function melMatrices(spec: SpectralConfig): { linearToMel: tf.Tensor2D; melToLinear: tf.Tensor2D } {
   const shape: [number, number] = [spec.bins, spec.bins];
   return {
@@ -112,26 +154,39 @@ export function melMatrices(spec: SpectralConfig): { linearToMel: tf.Tensor2D; m
   };
 }
 
-/** Right-multiplies two `[batch, frames, bins]` tensors by one `[bins, bins]` matrix in a single matmul. */
-function matmulPair(a: tf.Tensor3D, b: tf.Tensor3D, m: tf.Tensor2D): [tf.Tensor3D, tf.Tensor3D] {
-  const [batch, frames, bins] = a.shape;
-  const rows = batch * frames;
-  const both = tf.matMul(tf.concat([tf.reshape(a, [rows, bins]), tf.reshape(b, [rows, bins])], 0), m);
-  return [
-    tf.reshape(tf.slice(both, [0, 0], [rows, bins]), [batch, frames, bins]) as tf.Tensor3D,
-    tf.reshape(tf.slice(both, [rows, 0], [rows, bins]), [batch, frames, bins]) as tf.Tensor3D,
-  ];
+/** Which of Magenta's mel matrices to apply. */
+export type MelDirection = 'linearToMel' | 'melToLinear';
+
+/**
+ * `x @ M` over the bins axis for Magenta's linear→mel or mel→linear matrix (mel.ts), as a gather of each
+ * output bin's few non-zero rows and a weighted sum: exact same result as the dense product, on every backend.
+ * @param x `[batch, frames, bins]`
+ * @returns `[batch, frames, bins]`
+ */
+export function applyMelMatrix(x: tf.Tensor3D, direction: MelDirection, spec: SpectralConfig): tf.Tensor3D {
+  checkRank3('applyMelMatrix', x);
+  const n = spec.bins;
+  if (x.shape[2] !== n) throw new Error(`applyMelMatrix: expected ${n} bins, got ${x.shape[2]}`);
+  const sparse = sparseColumns(direction === 'linearToMel' ? linearToMelMatrix(spec) : melToLinearMatrix(spec), n);
+  const w = sparse.width;
+  const indices = cachedConstant(`${direction}-indices`, spec, [n, w], () => sparse.indices, 'int32');
+  const weights = cachedConstant(`${direction}-weights`, spec, [n, w], () => sparse.weights);
+  return tf.tidy(() => {
+    const [b, t] = x.shape;
+    const gathered = tf.reshape(tf.gather(x, tf.reshape(indices, [n * w]), 2), [b, t, n, w]);
+    return tf.sum(tf.mul(gathered, weights), 3) as tf.Tensor3D;
+  });
 }
 
 /**
  * Magenta `specgrams_to_melspecgrams`: log mel power log(exp(2·logMag) @ L2M + eps) and mel IF
- * IF(cumsum(IF·π) @ L2M). Cost: 2·2·batch·frames·bins² FLOP (0.54 GFLOP per GANSynth example).
+ * IF(cumsum(IF·π) @ L2M). The products are sparse (see applyMelMatrix): ~2·6·frames·bins MACs per example.
  */
 export function specgramsToMel(s: Specgram, spec: SpectralConfig): Specgram {
   checkRank3('specgramsToMel', s.logMag);
   return tf.tidy(() => {
-    const { linearToMel } = melMatrices(spec);
-    const [melPow, melPhase] = matmulPair(tf.exp(tf.mul(s.logMag, 2)) as tf.Tensor3D, ifToPhase(s.ifreq), linearToMel);
+    const melPow = applyMelMatrix(tf.exp(tf.mul(s.logMag, 2)) as tf.Tensor3D, 'linearToMel', spec);
+    const melPhase = applyMelMatrix(ifToPhase(s.ifreq), 'linearToMel', spec);
     return { logMag: tf.log(tf.add(melPow, LOG_EPSILON)) as tf.Tensor3D, ifreq: instantaneousFrequency(melPhase) };
   });
 }
@@ -143,8 +198,8 @@ export function specgramsToMel(s: Specgram, spec: SpectralConfig): Specgram {
 export function melToSpecgrams(s: Specgram, spec: SpectralConfig): Specgram {
   checkRank3('melToSpecgrams', s.logMag);
   return tf.tidy(() => {
-    const { melToLinear } = melMatrices(spec);
-    const [pow, phase] = matmulPair(tf.exp(s.logMag) as tf.Tensor3D, ifToPhase(s.ifreq), melToLinear);
+    const pow = applyMelMatrix(tf.exp(s.logMag) as tf.Tensor3D, 'melToLinear', spec);
+    const phase = applyMelMatrix(ifToPhase(s.ifreq), 'melToLinear', spec);
     return { logMag: tf.mul(tf.log(tf.add(pow, LOG_EPSILON)), 0.5) as tf.Tensor3D, ifreq: instantaneousFrequency(phase) };
   });
 }
@@ -159,7 +214,7 @@ function checkSpecShape(name: string, x: tf.Tensor, spec: SpectralConfig): void 
  * Waves → the normalised features the generator produces and the discriminator reads:
  * `[batch, frames, bins, 2]`, channel 0 = log (mel) magnitude·magA + magB, channel 1 = (mel) IF·ifA + ifB.
  * Mel (spec.mel) is Magenta's waves_to_melspecgrams; otherwise waves_to_specgrams.
- * Cost per GANSynth example: 1.07 GFLOP (STFT) + 0.54 GFLOP (mel) + elementwise.
+ * Cost per GANSynth example: 1.07 GFLOP (STFT matmul) + elementwise/gather work (~10 M operations).
  * @param waves `[batch, audioLengthSamples]`
  */
 export function wavesToFeatures(waves: tf.Tensor2D, spec: SpectralConfig, norm: NormalizationConfig): tf.Tensor4D {
@@ -178,7 +233,7 @@ export function wavesToFeatures(waves: tf.Tensor2D, spec: SpectralConfig, norm: 
  * magnitude sqrt(exp(logMel) @ M2L), phase cumsum(melIF·π) @ M2L; linear: exp(logMag), cumsum(IF·π);
  * polar → complex → {@link istft}. Phases are reduced mod 2π before cos/sin (GPU sin/cos lose accuracy
  * on the hundreds of radians a cumsum reaches).
- * Cost per GANSynth example: 0.54 GFLOP (mel → linear) + 1.07 GFLOP (iSTFT) + elementwise.
+ * Cost per GANSynth example: 1.07 GFLOP (iSTFT matmul) + elementwise/gather work (~5 M operations).
  * @param features `[batch, frames, bins, 2]`
  * @returns `[batch, audioLengthSamples]`
  */
@@ -192,9 +247,8 @@ export function featuresToWaves(features: tf.Tensor4D, spec: SpectralConfig, nor
     let mag: tf.Tensor3D;
     let phase = ifToPhase(s.ifreq);
     if (spec.mel) {
-      const [pow, linPhase] = matmulPair(tf.exp(s.logMag) as tf.Tensor3D, phase, melMatrices(spec).melToLinear);
-      mag = tf.sqrt(tf.relu(pow)) as tf.Tensor3D; // relu: float32 matmul rounding must not make sqrt NaN
-      phase = linPhase;
+      mag = tf.sqrt(applyMelMatrix(tf.exp(s.logMag) as tf.Tensor3D, 'melToLinear', spec)) as tf.Tensor3D; // weights ≥ 0
+      phase = applyMelMatrix(phase, 'melToLinear', spec);
     } else {
       mag = tf.exp(s.logMag) as tf.Tensor3D;
     }

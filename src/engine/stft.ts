@@ -35,14 +35,21 @@ export function validateSpectralConfig(spec: SpectralConfig): void {
 const cache = new Map<string, tf.Tensor>();
 
 /**
- * A float32 constant built once per (backend, name, spec) and kept alive across `tf.tidy` scopes.
+ * A constant (float32, or int32 indices) built once per (backend, name, spec) and kept alive across `tf.tidy` scopes.
  * Shared by the spectral ops in this folder; free with {@link disposeSpectralCache}.
  */
-export function cachedConstant(name: string, spec: SpectralConfig, shape: [number, number], build: () => Float64Array): tf.Tensor2D {
+export function cachedConstant(
+  name: string,
+  spec: SpectralConfig,
+  shape: [number, number],
+  build: () => ArrayLike<number>,
+  dtype: 'float32' | 'int32' = 'float32',
+): tf.Tensor2D {
   const key = `${tf.getBackend()}|${name}|${spec.nFft}/${spec.hopSamples}/${spec.bins}@${spec.sampleRateHz}`;
   let t = cache.get(key);
   if (!t || t.isDisposed) {
-    t = tf.keep(tf.tensor2d(Float32Array.from(build()), shape));
+    const values = dtype === 'int32' ? Int32Array.from(build()) : Float32Array.from(build());
+    t = tf.keep(tf.tensor2d(values, shape, dtype));
     cache.set(key, t);
   }
   return t as tf.Tensor2D;

@@ -17,6 +17,7 @@ export type MidiLatentMode = 'selected' | 'presets' | 'random';
 /**
  * @fires midi-rendered - {detail: MidiRenderResult} when a render finished
  * @fires midi-render-error - {detail: {message: string}} when a file could not be rendered
+ * @fires midi-render-progress - {detail: {fraction: number, status: string}} as the render proceeds (0..1)
  * @csspart drop - the drop zone
  * @csspart button - play / download / choose buttons
  * @csspart progress - the progress bar
@@ -107,6 +108,7 @@ export class GansynthMidiRenderer extends LitElement {
         const f = p.total > 0 ? p.done / p.total : 0;
         this.progress = p.phase === 'synth' ? 0.9 * f : 0.9 + 0.1 * f;
         this.status = p.phase === 'synth' ? `rendering notes ${p.done}/${p.total}` : 'mixing through the voice worklet';
+        this.dispatchEvent(new CustomEvent('midi-render-progress', { detail: { fraction: this.progress, status: this.status }, bubbles: true, composed: true }));
       };
       const processorUrl = this.processorUrl;
       const result = await renderMidi(bytes, this.synth, (input) => renderScheduleOffline({ ...input, processorUrl }),

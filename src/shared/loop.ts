@@ -18,10 +18,13 @@ export interface LoopSearchOptions {
   readonly phaseSearchSec: number;
 }
 
-/** Defaults: settle 50 ms, ≤ 3 dB level drop, loop ≥ 0.1 s, crossfade ≤ 50 ms, phase search 25 ms (f0 ≥ 40 Hz). */
+/**
+ * Defaults: settle 50 ms, ≤ 1 dB level drop (a bigger jump back up is heard as pumping on every repeat), loop ≥ 0.1 s,
+ * crossfade ≤ 50 ms, phase search 25 ms (f0 ≥ 40 Hz).
+ */
 export const DEFAULT_LOOP_SEARCH: LoopSearchOptions = Object.freeze({
   settleSec: 0.05,
-  maxLevelDropDb: 3,
+  maxLevelDropDb: 1,
   minLoopSec: 0.1,
   maxCrossfadeSec: 0.05,
   phaseSearchSec: 0.025,
@@ -32,8 +35,9 @@ export const MIN_LOOPABLE_SEC = 0.1;
 
 /**
  * Chooses a steady region [startFrame, endFrame) of a mono note and a crossfade length for it:
- * 1. start = loudest 10 ms window + `settleSec` (past the attack);
- * 2. end = where the 10 ms RMS first falls `maxLevelDropDb` under the level at the start (or 2 frames before the
+ * 1. start = first point where the level (RMS over 100 ms, ≥ 3 periods of the lowest model pitch, so the level
+ *    does not ripple with the waveform) comes within 1 dB of its maximum, + `settleSec` (past the attack);
+ * 2. end = where that level first falls `maxLevelDropDb` under the level at the start (or 2 frames before the
  *    buffer's end), so looping does not jump in level;
  * 3. the end is then moved back by up to `phaseSearchSec` to the position whose pre-end segment best correlates with
  *    the pre-start segment: the two segments the crossfade mixes, so they add in phase instead of cancelling.
@@ -57,23 +61,28 @@ export function findLoopRegion(
   const lastEnd = length - 2; // the worklet's 4-point interpolation reads up to endFrame + 1
   const minLoopFrames = Math.min(Math.round(o.minLoopSec * sampleRateHz), Math.floor(length / 2));
 
-  const windowFrames = Math.max(1, Math.round(0.01 * sampleRateHz));
-  const rms = windowRms(samples, windowFrames);
-  let peakWindow = 0;
-  for (let w = 1; w < rms.length; w++) if (rms[w]! > rms[peakWindow]!) peakWindow = w;
+  // Level track: RMS of a 100 ms window every 10 ms (prefix sums of squares: O(length)).
+  const windowFrames = Math.min(Math.max(1, Math.round(0.1 * sampleRateHz)), length);
+  const hopFrames = Math.max(1, Math.round(0.01 * sampleRateHz));
+  const level = levelTrack(samples, windowFrames, hopFrames);
+  let maxLevel = 0;
+  for (let w = 0; w < level.length; w++) if (level[w]! > maxLevel) maxLevel = level[w]!;
+  // The first window within 1 dB of the loudest: the argmax itself may sit anywhere in a flat sustain.
+  let attackWindow = 0;
+  while (attackWindow < level.length - 1 && level[attackWindow]! < maxLevel * 10 ** (-1 / 20)) attackWindow++;
 
-  // Start: after the attack, but leave room for the shortest loop plus its crossfade before the end.
+  // Start: after the attack, but leave room for the shortest loop before the end.
   const latestStart = Math.max(1, lastEnd - minLoopFrames);
-  let startFrame = Math.min((peakWindow + 1) * windowFrames + Math.round(o.settleSec * sampleRateHz), latestStart);
+  let startFrame = Math.min(attackWindow * hopFrames + windowFrames + Math.round(o.settleSec * sampleRateHz), latestStart);
 
-  // End: first window whose level fell too far under the start level.
+  // End: the middle of the first window (starting after startFrame) whose level fell too far under the start level.
   let endFrame = lastEnd;
-  const startLevel = rms[Math.min(rms.length - 1, Math.floor(startFrame / windowFrames))]!;
+  const startLevel = level[Math.min(level.length - 1, Math.floor(Math.max(0, startFrame - windowFrames) / hopFrames))]!;
   if (startLevel > 0) {
     const floor = startLevel * 10 ** (-o.maxLevelDropDb / 20);
-    for (let w = Math.floor(startFrame / windowFrames) + 1; w < rms.length; w++) {
-      if (rms[w]! < floor) {
-        endFrame = Math.min(lastEnd, w * windowFrames);
+    for (let w = Math.ceil(startFrame / hopFrames); w < level.length; w++) {
+      if (level[w]! < floor) {
+        endFrame = Math.min(lastEnd, w * hopFrames + (windowFrames >> 1));
         break;
       }
     }
@@ -100,15 +109,15 @@ export function findLoopRegion(
   return { startFrame, endFrame: bestEnd, crossfadeFrames };
 }
 
-/** RMS of consecutive windows of `windowFrames` (the last partial window dropped). */
-function windowRms(samples: Float32Array, windowFrames: number): Float64Array {
-  const count = Math.max(1, Math.floor(samples.length / windowFrames));
+/** RMS of samples[w·hop, w·hop + window) for every window that fits. */
+function levelTrack(samples: Float32Array, windowFrames: number, hopFrames: number): Float64Array {
+  const prefix = new Float64Array(samples.length + 1);
+  for (let i = 0; i < samples.length; i++) prefix[i + 1] = prefix[i]! + samples[i]! * samples[i]!;
+  const count = Math.max(1, Math.floor((samples.length - windowFrames) / hopFrames) + 1);
   const out = new Float64Array(count);
   for (let w = 0; w < count; w++) {
-    let sum = 0;
-    const end = Math.min(samples.length, (w + 1) * windowFrames);
-    for (let i = w * windowFrames; i < end; i++) sum += samples[i]! * samples[i]!;
-    out[w] = Math.sqrt(sum / windowFrames);
+    const a = w * hopFrames;
+    out[w] = Math.sqrt(Math.max(0, prefix[a + windowFrames]! - prefix[a]!) / windowFrames);
   }
   return out;
 }

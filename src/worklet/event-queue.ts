@@ -26,11 +26,15 @@ export const DEFAULT_EVENT_CAPACITY = 4096;
 export class EventQueue {
   readonly capacity: number;
   private readonly mask: number;
-  private readonly kinds: Uint8Array;
-  private readonly frames: Float64Array;
-  private readonly as: Float64Array;
-  private readonly bs: Float64Array;
-  private head = 0;
+  /**
+   * Slot storage, read in place by the engine's process(): event fields pass through typed arrays and locals only,
+   * because a non-integer double returned from (or passed to) a call that V8 does not inline is boxed on the heap.
+   */
+  readonly kinds: Uint8Array;
+  readonly frames: Float64Array;
+  readonly as: Float64Array;
+  readonly bs: Float64Array;
+  private headIndex = 0;
   private count = 0;
 
   /** `capacity` is rounded up to a power of two. */
@@ -46,6 +50,11 @@ export class EventQueue {
     this.bs = new Float64Array(size);
   }
 
+  /** Slot of the earliest event (valid when size > 0). */
+  get head(): number {
+    return this.headIndex;
+  }
+
   /** Events waiting. */
   get size(): number {
     return this.count;
@@ -58,16 +67,16 @@ export class EventQueue {
     let i = this.count;
     // Shift later events one slot toward the tail until the new one fits (stable: equal frames keep arrival order).
     while (i > 0) {
-      const prev = (this.head + i - 1) & mask;
+      const prev = (this.headIndex + i - 1) & mask;
       if (this.frames[prev]! <= frame) break;
-      const at = (this.head + i) & mask;
+      const at = (this.headIndex + i) & mask;
       this.kinds[at] = this.kinds[prev]!;
       this.frames[at] = this.frames[prev]!;
       this.as[at] = this.as[prev]!;
       this.bs[at] = this.bs[prev]!;
       i--;
     }
-    const at = (this.head + i) & mask;
+    const at = (this.headIndex + i) & mask;
     this.kinds[at] = kind;
     this.frames[at] = frame;
     this.as[at] = a;
@@ -76,36 +85,16 @@ export class EventQueue {
     return true;
   }
 
-  /** Frame of the earliest event; +Infinity when empty. */
-  peekFrame(): number {
-    return this.count === 0 ? Infinity : this.frames[this.head]!;
-  }
-
-  /** Kind of the earliest event (call only when size > 0). */
-  peekKind(): EventKind {
-    return this.kinds[this.head]! as EventKind;
-  }
-
-  /** First argument of the earliest event. */
-  peekA(): number {
-    return this.as[this.head]!;
-  }
-
-  /** Second argument of the earliest event. */
-  peekB(): number {
-    return this.bs[this.head]!;
-  }
-
   /** Removes the earliest event. */
   pop(): void {
     if (this.count === 0) return;
-    this.head = (this.head + 1) & this.mask;
+    this.headIndex = (this.headIndex + 1) & this.mask;
     this.count--;
   }
 
   /** Drops every event. */
   clear(): void {
-    this.head = 0;
+    this.headIndex = 0;
     this.count = 0;
   }
 }

@@ -24,7 +24,7 @@ import {
 } from '../shared/protocol.ts';
 import { EventKind, EventQueue } from './event-queue.ts';
 import { bankSlotFromMessage, checkFrame, checkNumber, checkPitch, mergeVoiceConfig } from './validate.ts';
-import { Stage, Voice, renderVoice, type BankSlot } from './voice.ts';
+import { Stage, Voice, renderVoice, type BankSlot, type MixState } from './voice.ts';
 
 /** Length of the fade a stolen voice (or all-sound-off) gets instead of a cut. */
 export const STEAL_FADE_SEC = 0.005;
@@ -52,9 +52,10 @@ export class VoiceEngine {
   private readonly activeVoices: Voice[] = [];
   private activeCount = 0;
   private pedalDown = false;
-  private bendValue = 0;
-  private bendRangeSemitones = DEFAULT_BEND_RANGE_SEMITONES;
-  private bendRatio = 1;
+  // Non-integer initial values: these fields hold doubles, and a Smi-typed field would be re-shaped on the audio path.
+  private bendValue = 0.5;
+  private bendRangeSemitones = 0.5;
+  private readonly mix: MixState = { bendRatio: 1.5 };
   private nextFrame = 0;
   private serial = 0;
   private peakVoices = 0;
@@ -75,6 +76,9 @@ export class VoiceEngine {
       this.activeVoices.push(v); // placeholder so the dense active list never grows
     }
     this.freeCount = POOL_SIZE;
+    this.mix.bendRatio = 1; // created as 1.5 so the field is a double from the start
+    this.bendValue = 0;
+    this.bendRangeSemitones = DEFAULT_BEND_RANGE_SEMITONES;
   }
 
   /** Current settings. */
@@ -140,7 +144,7 @@ export class VoiceEngine {
         return;
       }
       case 'noteOn': {
-        const velocity = checkNumber('velocity', m.velocity, 0, 127);
+        const velocity = Math.round(checkNumber('velocity', m.velocity, 0, 127));
         const pitch = checkPitch(m.pitch);
         if (velocity === 0) this.enqueue(EventKind.NoteOff, m.frame, pitch, 0);
         else this.enqueue(EventKind.NoteOn, m.frame, pitch, velocity);
@@ -206,15 +210,19 @@ export class VoiceEngine {
     out.fill(0);
     this.nextFrame = quantumStartFrame;
     const queue = this.queue;
+    const eventFrames = queue.frames;
     let offset = 0;
     while (offset < n) {
       const now = quantumStartFrame + offset;
-      while (queue.size > 0 && queue.peekFrame() <= now) {
-        this.applyEvent(queue.peekKind(), queue.peekA(), queue.peekB());
+      while (queue.size > 0 && eventFrames[queue.head]! <= now) {
+        this.applyHeadEvent();
         queue.pop();
       }
-      const due = queue.peekFrame() - quantumStartFrame;
-      const end = due < n ? due : n;
+      let end = n;
+      if (queue.size > 0) {
+        const due = eventFrames[queue.head]! - quantumStartFrame;
+        if (due < n) end = due;
+      }
       this.renderSlice(out, offset, end);
       offset = end;
     }
@@ -227,11 +235,11 @@ export class VoiceEngine {
 
   private renderSlice(out: Float32Array, from: number, to: number): void {
     const active = this.activeVoices;
-    const bendRatio = this.bendRatio;
+    const mix = this.mix;
     let k = 0;
     while (k < this.activeCount) {
       const v = active[k]!;
-      if (renderVoice(v, out, from, to, bendRatio)) k++;
+      if (renderVoice(v, out, from, to, mix)) k++;
       else this.release(k);
     }
   }
@@ -246,16 +254,20 @@ export class VoiceEngine {
     this.freeVoices[this.freeCount++] = v;
   }
 
-  private applyEvent(kind: EventKind, a: number, b: number): void {
+  /** Applies the queue's earliest event; reads its fields in place (see EventQueue on boxing). */
+  private applyHeadEvent(): void {
+    const q = this.queue;
+    const h = q.head;
+    const kind = q.kinds[h]! as EventKind;
     switch (kind) {
       case EventKind.NoteOn:
-        this.noteOn(a, b);
+        this.noteOn(q.as[h]! | 0, q.bs[h]! | 0);
         return;
       case EventKind.NoteOff:
-        this.noteOff(a);
+        this.noteOff(q.as[h]! | 0);
         return;
       case EventKind.Sustain:
-        this.pedalDown = a === 1;
+        this.pedalDown = q.as[h] === 1;
         if (!this.pedalDown) {
           for (let k = 0; k < this.activeCount; k++) {
             const v = this.activeVoices[k]!;
@@ -264,12 +276,12 @@ export class VoiceEngine {
         }
         return;
       case EventKind.PitchBend:
-        this.bendValue = a;
-        this.bendRatio = Math.pow(2, (this.bendValue * this.bendRangeSemitones) / 12);
+        this.bendValue = q.as[h]!;
+        this.mix.bendRatio = Math.pow(2, (this.bendValue * this.bendRangeSemitones) / 12);
         return;
       case EventKind.BendRange:
-        this.bendRangeSemitones = a;
-        this.bendRatio = Math.pow(2, (this.bendValue * this.bendRangeSemitones) / 12);
+        this.bendRangeSemitones = q.as[h]!;
+        this.mix.bendRatio = Math.pow(2, (this.bendValue * this.bendRangeSemitones) / 12);
         return;
       case EventKind.AllNotesOff:
         for (let k = 0; k < this.activeCount; k++) {
@@ -310,7 +322,7 @@ export class VoiceEngine {
     }
     if (this.freeCount === 0) this.cutQuietestFading();
     const v = this.freeVoices[--this.freeCount]!;
-    v.start(bank, (velocity / 127) * (velocity / 127), this.attackFrames, this.serial++);
+    v.start(bank, velocity, this.attackFrames, this.serial++);
     this.activeVoices[this.activeCount++] = v;
     if (this.activeCount > this.peakVoices) this.peakVoices = this.activeCount;
   }

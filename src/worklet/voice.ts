@@ -53,12 +53,12 @@ export class Voice {
     this.framesLeft = 0;
   }
 
-  /** Starts the voice on `bank` with an attack of `attackFrames` (0: full level at once). */
-  start(bank: BankSlot, gain: number, attackFrames: number, serial: number): void {
+  /** Starts the voice on `bank` at `velocity` 1..127 with an attack of `attackFrames` (0: full level at once). */
+  start(bank: BankSlot, velocity: number, attackFrames: number, serial: number): void {
     this.bank = bank;
     this.pitch = bank.pitch;
     this.positionFrames = 0;
-    this.gain = gain;
+    this.gain = (velocity / 127) * (velocity / 127);
     this.gate = true;
     this.sustained = false;
     this.serial = serial;
@@ -94,19 +94,25 @@ export class Voice {
   }
 }
 
+/** Per-slice state shared by all voices; an object so no double is passed as a call argument (V8 would box it). */
+export interface MixState {
+  /** Pitch-bend frequency ratio, 2^(semitones / 12). */
+  bendRatio: number;
+}
+
 /**
  * Adds voice `v` × its envelope × its gain into `out[from, to)`, reading `rateRatio × bendRatio` buffer frames per
- * output frame. Returns false when the voice's envelope reached 0 (the caller frees it).
+ * output frame (bendRatio from `mix`). Returns false when the voice's envelope reached 0 (the caller frees it).
  *
  * The envelope is advanced before each frame, so an attack's first frame is already at 1/attackFrames (an onset is
  * audible on its scheduled frame) and a release's last frame is exactly 0.
  * Loop: in [loopEnd - crossfade, loopEnd) the output blends linearly toward the frame one loop length earlier; at
  * loopEnd the position jumps back by the loop length, where that earlier segment continues seamlessly.
  */
-export function renderVoice(v: Voice, out: Float32Array, from: number, to: number, bendRatio: number): boolean {
+export function renderVoice(v: Voice, out: Float32Array, from: number, to: number, mix: MixState): boolean {
   const bank = v.bank!;
   const s = bank.samples;
-  const inc = bank.rateRatio * bendRatio;
+  const inc = bank.rateRatio * mix.bendRatio;
   const loopEnd = bank.loopEndFrame;
   const loopLength = loopEnd - bank.loopStartFrame;
   const xfStart = loopEnd - bank.crossfadeFrames;

@@ -1,0 +1,88 @@
+/**
+ * "No allocation on the audio path" (STYLE.md §5), measured: 10,000 quanta of process() with ~8 events each (notes
+ * on and off past the polyphony cap so voices are stolen, sustain, bends, all-notes-off), and the V8 heap must not
+ * grow nor collect garbage meanwhile. The same harness run on an engine that allocates one small array per quantum
+ * must fail, proving the probe can see an allocation. The verdict is the median heap growth per 500-quantum batch:
+ * a per-quantum allocation shows in every batch (≥ 16 B × 500), while V8 installing freshly optimised code (counted in
+ * heapUsed, and late on a loaded machine) shows as an occasional spike.
+ * Events are queued through handleMessage (the port handler, where the structured clone allocates anyway) in
+ * batches before each measured stretch, so only process() is inside the measurement.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { ToWorklet } from '../../src/shared/protocol.ts';
+import { SeededRandom } from '../../src/shared/random.ts';
+import { VoiceEngine } from '../../src/worklet/voice-engine.ts';
+import { RATE_HZ, bankMessage, syntheticNote } from './worklet-fixtures.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const QUANTA_PER_BATCH = 500; // × 8 events = 4000 ≤ the event queue's 4096
+const WARMUP_BATCHES = 10;
+const BATCHES = 20; // 10,000 quanta measured
+/** Median growth allowed per batch: the ~0.3 kB process.memoryUsage() itself costs, far under one HeapNumber per quantum (8 kB). */
+const MAX_MEDIAN_GROWTH_BYTES = 1024;
+
+interface Probe {
+  medianGrowthBytes: number;
+  batchGrowthBytes: number[];
+}
+
+class AllocatingEngine extends VoiceEngine {
+  sink: unknown = null;
+  override process(channels: readonly Float32Array[], quantumStartFrame?: number): boolean {
+    this.sink = [quantumStartFrame]; // the kind of slip the probe must catch
+    return super.process(channels, quantumStartFrame);
+  }
+}
+
+function probe(engine: VoiceEngine): Probe {
+  const rng = new SeededRandom(11);
+  const note = syntheticNote(220, { durationSec: 1, releaseSec: 0.1, amplitude: 0.05 });
+  for (let p = 40; p < 72; p++) engine.handleMessage(bankMessage(p, note.slice()));
+  const channels = [new Float32Array(128), new Float32Array(128)];
+  const batchGrowthBytes: number[] = [];
+  let frame = 0;
+  for (let batch = -WARMUP_BATCHES; batch < BATCHES; batch++) {
+    // Queue this batch's events (allocating is fine here: this is the message handler's side).
+    for (let q = 0; q < QUANTA_PER_BATCH; q++) {
+      const base = frame + q * 128;
+      for (let e = 0; e < 8; e++) {
+        const at = base + rng.nextInt(128);
+        const pitch = 40 + rng.nextInt(32);
+        const r = rng.next();
+        const m: ToWorklet =
+          r < 0.45 ? { type: 'noteOn', pitch, velocity: 1 + rng.nextInt(127), frame: at }
+          : r < 0.8 ? { type: 'noteOff', pitch, frame: at }
+          : r < 0.88 ? { type: 'sustain', down: rng.next() < 0.5, frame: at }
+          : r < 0.99 ? { type: 'pitchBend', value: 2 * rng.next() - 1, frame: at }
+          : { type: 'allNotesOff', frame: at };
+        engine.handleMessage(m);
+      }
+    }
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    for (let q = 0; q < QUANTA_PER_BATCH; q++) {
+      engine.process(channels, frame);
+      frame += 128;
+    }
+    const h1 = process.memoryUsage().heapUsed;
+    if (batch >= 0) batchGrowthBytes.push(h1 - h0); // negative batches warm the JIT up
+  }
+  assert.ok(engine.stats.stolenVoices > 1000 && engine.stats.peakVoices > 16, 'the run must exercise stealing');
+  const sorted = [...batchGrowthBytes].sort((a, b) => a - b);
+  return { medianGrowthBytes: sorted[sorted.length >> 1]!, batchGrowthBytes };
+}
+
+test('process() allocates nothing over 10,000 quanta with events (and the probe sees a one-array-per-quantum slip)', () => {
+  const config = { polyphony: 16, releaseSec: 0.05 }; // few voices keep the test fast; stealing still happens constantly
+  const clean = probe(new VoiceEngine(RATE_HZ, () => {}, config));
+  const slip = probe(new AllocatingEngine(RATE_HZ, () => {}, config));
+  const report = `clean: ${JSON.stringify(clean)}, allocating: ${JSON.stringify(slip)}`;
+  if (process.env.WORKLET_ALLOC_REPORT) console.log(report);
+  assert.ok(slip.medianGrowthBytes > 4 * MAX_MEDIAN_GROWTH_BYTES, `the probe must catch the allocating engine; ${report}`);
+  assert.ok(clean.medianGrowthBytes <= MAX_MEDIAN_GROWTH_BYTES, `the heap grows inside process(); ${report}`);
+});

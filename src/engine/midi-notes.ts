@@ -184,6 +184,15 @@ export function parseMidiNotes(bytes: Uint8Array, options: Partial<MidiNoteOptio
   } catch (e) {
     throw new Error(`corrupt MIDI file: ${e instanceof Error ? e.message : String(e)}`);
   }
+  if (!(midi.header.ppq > 0)) {
+    throw new Error('unsupported MIDI file: SMPTE time division (frames per second) or 0 ticks per quarter note; only PPQ timing is read');
+  }
+  // MIDI's tempo is 120 bpm until the first tempo event; @tonejs/midi instead times the stretch before a late first
+  // tempo event at that event's tempo (while timing notes before it at 120), so pin 120 bpm at tick 0.
+  if (midi.header.tempos.length > 0 && midi.header.tempos[0]!.ticks > 0) {
+    midi.header.tempos.unshift({ bpm: 120, ticks: 0 });
+    midi.header.update();
+  }
   for (const t of midi.header.tempos) {
     if (!Number.isFinite(t.bpm) || t.bpm < o.minBpm || t.bpm > o.maxBpm) {
       throw new Error(`absurd tempo ${t.bpm} bpm at tick ${t.ticks} (allowed ${o.minBpm}..${o.maxBpm}): corrupt file?`);
@@ -232,6 +241,7 @@ export function parseMidiNotes(bytes: Uint8Array, options: Partial<MidiNoteOptio
       return;
     }
     for (const n of t.notes) {
+      if (!Number.isFinite(n.time) || !Number.isFinite(n.duration)) throw new Error(`track ${ti}: a note has no finite time (corrupt tempo map?)`);
       if (!(n.duration > 0)) {
         w.zeroLength++;
         continue;

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { checkMidiChunks, foldPitch, parseMidiNotes } from '../../src/engine/midi-notes.ts';
 import { Midi, writeMidi } from './midi-fixtures.ts';
 
-const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-6, `${msg ?? ''} ${a} ≠ ${b}`);
+/** Tempos are stored as whole microseconds per quarter note: 90 bpm reads back as 89.99996. */
+const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-5, `${msg ?? ''} ${a} ≠ ${b}`);
 
 test('times follow the tempo map (tempo change mid-file)', () => {
   const midi = new Midi();
@@ -25,6 +26,27 @@ test('times follow the tempo map (tempo change mid-file)', () => {
   close(list.durationSec, 5.0);
   assert.ok(Math.abs(list.notes[0]!.velocity - 64 / 127) < 0.01, `velocity ${list.notes[0]!.velocity}`);
   assert.deepEqual(list.tempos.map((x) => Math.round(x.bpm)), [120, 60]);
+});
+
+test('tempo is 120 bpm until a late first tempo event (MIDI rule; @tonejs/midi alone gets this wrong)', () => {
+  const midi = new Midi();
+  const ppq = midi.header.ppq;
+  midi.header.tempos.push({ bpm: 90, ticks: 4 * ppq });
+  midi.header.update();
+  const t = midi.addTrack();
+  t.addNote({ midi: 60, ticks: 2 * ppq, durationTicks: ppq }); // 1.0 s at 120 bpm
+  t.addNote({ midi: 62, ticks: 6 * ppq, durationTicks: ppq }); // 4 beats at 120 = 2 s, then 2 beats at 90 = 4/3 s
+  const list = parseMidiNotes(midi.toArray());
+  close(list.notes[0]!.startSec, 1.0);
+  close(list.notes[1]!.startSec, 2 + 4 / 3);
+  close(list.notes[1]!.endSec, 2 + 4 / 3 + 2 / 3);
+});
+
+test('SMPTE time division is a clear error', () => {
+  const bytes = writeMidi([{ notes: [{ pitch: 60, startSec: 0, durationSec: 1 }] }]).slice();
+  bytes[12] = 0xe7; // division: -25 fps, 40 ticks per frame
+  bytes[13] = 40;
+  assert.throws(() => parseMidiNotes(bytes), /SMPTE time division/);
 });
 
 test('sustain pedal extends released notes to pedal-up; a re-struck pitch cuts the previous one', () => {

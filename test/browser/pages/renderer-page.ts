@@ -1,0 +1,90 @@
+/**
+ * Page for the renderer browser test and the Chromium rows of the bench: renders banks in a Web Worker
+ * (RenderWorkerClient + worker.ts) or on the page (NoteRenderer), on the backend asked for.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { RenderWorkerClient } from '../../../src/engine/worker-client.ts';
+import { NoteRenderer, type StageTimings } from '../../../src/engine/renderer.ts';
+import { randomLatent } from '../../../src/engine/latent.ts';
+
+/** What one Worker bank render reports. */
+export interface WorkerBankResult {
+  backend: string;
+  maxBatch: number;
+  limitSource: string;
+  order: number[];
+  lengths: number[];
+  allFinite: boolean;
+  silentPitches: number[];
+  initMs: number;
+  renderMs: number;
+  firstNoteMs: number;
+}
+
+/** What one main-thread bench run reports. */
+export interface PageBenchResult {
+  backend: string;
+  maxBatch: number;
+  limitSource: string;
+  warmUpMs: number;
+  renderMs: number;
+  notes: number;
+  stages: StageTimings[];
+}
+
+declare global {
+  interface Window {
+    rendererPageReady: boolean;
+    runWorkerBank(opts: { workerUrl: string; modelUrl: string; backend: string; pitches: number[]; priority: number[]; sampleRateHz: number; seed: number; maxBatch?: number }): Promise<WorkerBankResult>;
+    benchPageRenderer(opts: { modelUrl: string; backend: string; pitches: number[]; sampleRateHz: number; maxBatch?: number; profile: boolean }): Promise<PageBenchResult>;
+  }
+}
+
+window.runWorkerBank = async (o) => {
+  const t0 = performance.now();
+  const client = new RenderWorkerClient(o.workerUrl, { model: o.modelUrl, sampleRateHz: o.sampleRateHz, backend: o.backend as 'webgpu', wasmPath: '/wasm/', maxBatch: o.maxBatch });
+  try {
+    const info = await client.initialize();
+    const t1 = performance.now();
+    const order: number[] = [];
+    let firstNoteMs = 0;
+    const bank = await client.renderBank(randomLatent(o.seed), o.pitches, {
+      priority: o.priority,
+      onNote: (pitch) => {
+        if (order.length === 0) firstNoteMs = performance.now() - t1;
+        order.push(pitch);
+      },
+    });
+    const renderMs = performance.now() - t1;
+    const values = [...bank.values()];
+    return {
+      backend: info.backend, maxBatch: info.maxBatch, limitSource: info.limitSource, order,
+      lengths: values.map((s) => s.length),
+      allFinite: values.every((s) => s.every(Number.isFinite)),
+      silentPitches: [...bank].filter(([, s]) => !s.some((v) => Math.abs(v) > 1e-5)).map(([p]) => p),
+      initMs: t1 - t0, renderMs, firstNoteMs,
+    };
+  } finally {
+    client.dispose();
+  }
+};
+
+window.benchPageRenderer = async (o) => {
+  const renderer = new NoteRenderer({ model: o.modelUrl, sampleRateHz: o.sampleRateHz, backend: o.backend as 'webgpu', wasmPath: '/wasm/', maxBatch: o.maxBatch });
+  try {
+    await renderer.initialize();
+    let t0 = performance.now();
+    await renderer.warmUp();
+    const warmUpMs = performance.now() - t0;
+    const stages: StageTimings[] = [];
+    t0 = performance.now();
+    await renderer.renderBank(randomLatent(1), o.pitches, o.profile ? { onStageTimings: (s) => stages.push(s) } : {});
+    const renderMs = performance.now() - t0;
+    return { backend: renderer.backend, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', warmUpMs, renderMs, notes: o.pitches.length, stages };
+  } finally {
+    renderer.dispose();
+    tf.engine().reset();
+  }
+};
+
+window.rendererPageReady = true;

@@ -7,8 +7,11 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { encodeWav } from '../shared/wav.ts';
 import { resolvePresetLatent, type Preset } from '../engine/presets.ts';
 import {
-  renderMidi, type LatentSource, type MidiRenderOptions, type MidiRenderProgress, type MidiRenderResult, type NoteSynth,
+  renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions, type MidiRenderProgress, type MidiRenderResult, type NoteSynth,
 } from '../engine/midi-render.ts';
+import { NoteRenderer } from '../engine/renderer.ts';
+import { parseMidiNotes } from '../engine/midi-notes.ts';
+import type { BackendChoice } from '../engine/backend.ts';
 import { renderScheduleOffline } from './midi-offline.ts';
 
 /** Which latents the notes get. */
@@ -35,8 +38,18 @@ export class GansynthMidiRenderer extends LitElement {
     input[type='file'] { display: none; }
   `;
 
-  /** Synthesises notes (the instrument's initialised NoteRenderer). Required before a render. */
+  /**
+   * Synthesises notes: an initialised NoteRenderer (or anything with `renderNotes`). When null, the element makes
+   * its own main-thread NoteRenderer from `modelUrl` on the first render (separate from the instrument's, so a
+   * MIDI render never aborts a live bank render).
+   */
   @property({ attribute: false }) synth: NoteSynth | null = null;
+  /** Model directory URL for the element's own renderer (used when `synth` is null). */
+  @property({ attribute: 'model-url' }) modelUrl = '';
+  /** tfjs backend of the element's own renderer. */
+  @property() backend: BackendChoice = 'auto';
+  /** Where tfjs-backend-wasm's files are served (own renderer only). */
+  @property({ attribute: 'wasm-path' }) wasmPath = '';
   /** The instrument's presets. */
   @property({ attribute: false }) presets: readonly Preset[] = [];
   /** Index of the selected preset (for mode 'selected'). */
@@ -66,17 +79,37 @@ export class GansynthMidiRenderer extends LitElement {
   /** The last result (mono, after gain). */
   result: MidiRenderResult | null = null;
   private playCtx: AudioContext | null = null;
+  private ownSynth: { renderer: NoteRenderer; key: string } | null = null;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.ownSynth?.renderer.dispose();
+    this.ownSynth = null;
     if (this.wavUrl) URL.revokeObjectURL(this.wavUrl);
     void this.playCtx?.close();
     this.playCtx = null;
   }
 
+  /** `synth`, or the element's own renderer for `modelUrl` at the output rate (made and initialised once). */
+  private async resolveSynth(): Promise<NoteSynth> {
+    if (this.synth) return this.synth;
+    if (!this.modelUrl) throw new Error('<gansynth-midi-renderer>: set `synth` or `model-url` first');
+    const key = `${this.modelUrl}|${this.sampleRateHz}|${this.backend}`;
+    if (this.ownSynth?.key !== key) {
+      this.ownSynth?.renderer.dispose();
+      this.ownSynth = null;
+      this.status = 'loading the model';
+      const renderer = new NoteRenderer({
+        model: this.modelUrl, sampleRateHz: this.sampleRateHz, backend: this.backend, ...(this.wasmPath ? { wasmPath: this.wasmPath } : {}),
+      });
+      await renderer.initialize();
+      this.ownSynth = { renderer, key };
+    }
+    return this.ownSynth.renderer;
+  }
+
   /** The latent source for the current mode and presets. */
-  latentSource(): LatentSource {
-    const size = this.synth?.latentSize;
+  latentSource(size?: number): LatentSource {
     switch (this.latentMode) {
       case 'random':
         return { kind: 'random', seed: this.seed };
@@ -97,7 +130,6 @@ export class GansynthMidiRenderer extends LitElement {
 
   /** Renders MIDI bytes; resolves with the result (also shown, playable and downloadable). */
   async renderBytes(bytes: Uint8Array, name = 'render'): Promise<MidiRenderResult> {
-    if (!this.synth) throw new Error('<gansynth-midi-renderer>: no synth set (the instrument is not ready)');
     this.busy = true;
     this.error = '';
     this.warnings = [];
@@ -111,8 +143,11 @@ export class GansynthMidiRenderer extends LitElement {
         this.dispatchEvent(new CustomEvent('midi-render-progress', { detail: { fraction: this.progress, status: this.status }, bubbles: true, composed: true }));
       };
       const processorUrl = this.processorUrl;
-      const result = await renderMidi(bytes, this.synth, (input) => renderScheduleOffline({ ...input, processorUrl }),
-        { ...this.options, sampleRateHz: this.sampleRateHz, intervalSec: this.intervalSec, latents: this.latentSource() }, onProgress);
+      const options = { ...this.options, sampleRateHz: this.sampleRateHz, intervalSec: this.intervalSec };
+      parseMidiNotes(bytes, resolveMidiRenderOptions(options)); // a bad file fails before any model loads
+      const synth = await this.resolveSynth();
+      const result = await renderMidi(bytes, synth, (input) => renderScheduleOffline({ ...input, processorUrl }),
+        { ...options, latents: this.latentSource(synth.latentSize) }, onProgress);
       this.result = result;
       this.warnings = result.warnings;
       if (this.wavUrl) URL.revokeObjectURL(this.wavUrl);

@@ -1,10 +1,9 @@
 /**
- * Page of midi-render.test.ts: a <gansynth-midi-renderer> with a NoteRenderer (tiny seeded model served at
+ * Page of midi-render.test.ts: a <gansynth-midi-renderer> with its own NoteRenderer (tiny seeded model served at
  * /model/, tfjs wasm backend) renders a MIDI file written here through the real voice worklet in an
  * OfflineAudioContext. Exposes `window.runMidiRender(notes, rateHz)`.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { NoteRenderer } from '../../../src/engine/renderer.ts';
 import '../../../src/ui/midi-file-renderer.ts';
 import { renderMidi } from '../../../src/engine/midi-render.ts';
@@ -21,7 +20,6 @@ interface PageResult {
   renders: number;
   msPerNote: number;
   totalMs: number;
-  leakedTensors: number;
   progressSeen: number[];
   wavHref: string;
   status: string;
@@ -38,10 +36,11 @@ declare global {
 setWasmPaths('/wasm/');
 
 window.runMidiRender = async (notes, rateHz, badBytes) => {
-  const renderer = new NoteRenderer({ model: '/model', sampleRateHz: rateHz, backend: 'wasm', wasmPath: '/wasm/' });
-  await renderer.initialize();
+  // The element's own renderer (model-url), as the demo uses it.
   const el = document.createElement('gansynth-midi-renderer');
-  el.synth = renderer;
+  el.modelUrl = '/model';
+  el.backend = 'wasm';
+  el.wasmPath = '/wasm/';
   el.presets = [{ name: 'test', latent: { seed: 5 } }];
   el.selected = 0;
   el.latentMode = 'selected';
@@ -55,7 +54,6 @@ window.runMidiRender = async (notes, rateHz, badBytes) => {
   const track = midi.addTrack();
   for (const n of notes) track.addNote({ midi: n.pitch, time: n.startSec, duration: n.durationSec, velocity: n.velocity });
   const bytes = badBytes ? new Uint8Array(badBytes) : midi.toArray();
-  const before = tf.memory().numTensors;
   const t0 = performance.now();
   try {
     const r = await el.renderBytes(bytes, 'test.mid');
@@ -63,15 +61,14 @@ window.runMidiRender = async (notes, rateHz, badBytes) => {
     const link = el.shadowRoot!.querySelector('a[download]') as HTMLAnchorElement | null;
     return {
       samples: Array.from(r.samples), sampleRateHz: r.sampleRateHz, notes: r.plan.notes.length, renders: r.plan.requests.length,
-      msPerNote: r.msPerNote, totalMs: performance.now() - t0, leakedTensors: tf.memory().numTensors - before,
+      msPerNote: r.msPerNote, totalMs: performance.now() - t0,
       progressSeen, wavHref: link?.href ?? '', status: el.shadowRoot!.textContent ?? '',
     };
   } catch (e) {
     await el.updateComplete;
     return { error: `${(e as Error).message} | shown: ${el.shadowRoot!.querySelector('[role=alert]')?.textContent ?? ''}` };
   } finally {
-    renderer.dispose();
-    el.remove();
+    el.remove(); // disposes the element's renderer
   }
 };
 /**

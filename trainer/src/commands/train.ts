@@ -1,0 +1,111 @@
+/**
+ * `gansynth-trainer train`: trains GANSynth on a dataset directory, checkpointing into RUN; rerunning the same
+ * command resumes from the newest checkpoint.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
+import { pitchCount } from '../../../src/shared/model-config.ts';
+import { prepareTrainingData } from '../data/pipeline.ts';
+import { useTrainingBackend } from '../train/backend.ts';
+import { BatcherTrainData } from '../train/batcher-data.ts';
+import { TRAIN_CONFIGS, resolveTrainConfig } from '../train/configs.ts';
+import { runTraining } from '../train/run.ts';
+
+/** One line for the CLI's usage list. */
+export const summary = 'train a GANSynth model (progressive WGAN-GP + AC), resumable from checkpoints';
+
+const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [options]
+
+  --config ${Object.keys(TRAIN_CONFIGS).join('|')}   paper = Magenta mel_prog_hires, quick = Magenta's quick test
+  --data DIR               dataset: NSynth json+wav split dir, a dir with nsynth-<split>/, or a .tfrecord
+  --out RUN                run directory (checkpoints/, metrics.jsonl, samples/, run.json); resumes if present
+  --backend NAME           auto (default: tensorflow > webgpu > cpu), tensorflow, webgpu, cpu
+  --steps N                stop at N steps in total (default: none)
+  --images N               stop at N images in total (default: the config's total)
+  --checkpoint-every N     steps between checkpoints (default 200)
+  --keep N                 checkpoints kept (default 3)
+  --seed S                 run seed: weights, latents, data order (default 0)
+  --cache DIR              feature cache (default RUN/feature-cache)
+  --normalizer NAME        prespecified (Magenta's constants, default) | range (from the training set)
+  --no-progress            no progress bar (the JSON-lines log is written regardless)
+`;
+
+function int(name: string, text: string | undefined, fallback?: number): number | undefined {
+  if (text === undefined) return fallback;
+  const x = Number(text);
+  if (!Number.isInteger(x) || x < 0) throw new Error(`--${name}: '${text}' is not a non-negative integer`);
+  return x;
+}
+
+/** Runs the command. */
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      config: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' },
+      steps: { type: 'string' }, images: { type: 'string' }, 'checkpoint-every': { type: 'string' }, keep: { type: 'string' },
+      seed: { type: 'string' }, cache: { type: 'string' }, normalizer: { type: 'string' }, 'no-progress': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!values.config || !values.data || !values.out) throw new Error(`train needs --config, --data and --out\n${HELP}`);
+  if (values.steps !== undefined && values.images !== undefined) throw new Error('give --steps or --images, not both');
+  const cfg = resolveTrainConfig(values.config);
+  const seed = int('seed', values.seed, 0)!;
+  const backend = await useTrainingBackend(values.backend ?? 'auto');
+  const normalizer = (values.normalizer ?? 'prespecified') as 'prespecified' | 'range';
+  console.error(`backend ${backend}; preparing features of ${values.data} ...`);
+  const prepared = await prepareTrainingData({
+    dataset: values.data,
+    cacheDir: values.cache ?? join(values.out, 'feature-cache'),
+    spec: cfg.model.spectral,
+    normalizer,
+    batchSize: 1,
+    seed,
+    pitchMin: cfg.model.pitchMin,
+    pitchCount: pitchCount(cfg.model),
+  });
+  const data = new BatcherTrainData(cfg.model, prepared.cache, prepared.normalization, seed);
+  const bar = values['no-progress'] ? null : new SingleBar({
+    format: 'train {bar} {value}/{total} img | step {step} stage {stage} α {alpha} | G {g} D {d} | {ips} img/s',
+  }, Presets.shades_classic);
+  const targetImages = int('images', values.images, cfg.totalImages)!;
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  bar?.start(Math.min(targetImages, cfg.totalImages), 0, { step: 0, stage: 0, alpha: '0.00', g: '-', d: '-', ips: '-' });
+  try {
+    const r = await runTraining({
+      runDir: values.out,
+      cfg,
+      seed,
+      data,
+      dataLabel: values.data,
+      normalization: prepared.normalization,
+      targetSteps: int('steps', values.steps),
+      targetImages,
+      checkpointEverySteps: int('checkpoint-every', values['checkpoint-every'], 200)!,
+      keep: int('keep', values.keep, 3)!,
+      info: { backend },
+      shouldStop: () => stop,
+      onStep: (m) => bar?.update(m.images, {
+        step: m.step, stage: m.stage, alpha: m.alpha.toFixed(2), g: m.g_loss.toFixed(3), d: m.d_loss.toFixed(3), ips: m.imagesPerSec.toFixed(2),
+      }),
+    });
+    bar?.stop();
+    console.error(`${r.reason === 'stopped' ? 'stopped by signal' : r.reason === 'done' ? 'training complete' : 'target reached'}: step ${r.step}, ${r.images} images; checkpoint ${r.checkpoint}`);
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Training checkpoints: everything a run needs to continue exactly (step and image counters, progressive stage,
+ * G/D weights, EMA shadows, Adam moments and step counts, the trainer's RNG state, the data cursor).
+ *
+ * Layout: RUN/checkpoints/ckpt-<step, 9 digits>/{state.json, tensors.bin}. A checkpoint is written into a
+ * temporary sibling directory, fsynced, then renamed into place, so a process killed at any moment leaves
+ * either the complete new checkpoint or none (the previous ones stay intact). Directories that do not match
+ * the final name pattern (left-over temporaries) are ignored and cleaned up by the next save.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from './configs.ts';
+import { validateTrainConfig } from './configs.ts';
+
+/** `format` of state.json. */
+export const CHECKPOINT_FORMAT = 'gansynth-trainer-checkpoint/1';
+const NAME_RE = /^ckpt-(\d{9})$/;
+
+/** Scalars and small data of a checkpoint. */
+export interface CheckpointMeta {
+  step: number;
+  imageId: number;
+  stage: number;
+  seed: number;
+  rngState: number;
+  dataCursor: unknown;
+  adamGSteps: number;
+  adamDSteps: number;
+  trainConfig: TrainConfig;
+  /** Free-form provenance (data directory, backend, wall time). */
+  info: Record<string, unknown>;
+}
+
+/** A checkpoint's tensors by group ('g', 'd', 'ema', 'adam_g_m', ...) then parameter name. */
+export type CheckpointTensors = Record<string, Record<string, tf.Tensor>>;
+
+interface TensorEntry {
+  group: string;
+  name: string;
+  shape: number[];
+  /** Offset in float32 elements into tensors.bin. */
+  offset: number;
+}
+
+/** Thrown when a value that must be finite is not (losses or weights). */
+export class NonFiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/** The checkpoints directory of a run. */
+export function checkpointsDir(runDir: string): string {
+  return join(runDir, 'checkpoints');
+}
+
+/** Complete checkpoints of a run, oldest first: [{step, dir}]. */
+export function listCheckpoints(runDir: string): { step: number; dir: string }[] {
+  const root = checkpointsDir(runDir);
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((n) => ({ m: NAME_RE.exec(n), n }))
+    .filter((e) => e.m && existsSync(join(root, e.n, 'state.json')))
+    .map((e) => ({ step: Number(e.m![1]), dir: join(root, e.n) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** The newest complete checkpoint, or null. */
+export function latestCheckpoint(runDir: string): string | null {
+  const all = listCheckpoints(runDir);
+  return all.length ? all[all.length - 1]!.dir : null;
+}
+
+function writeFileSynced(path: string, data: Uint8Array | string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch {
+    /* directories cannot be fsynced on every platform; the rename is still atomic */
+  }
+}
+
+/**
+ * Writes a checkpoint atomically and keeps the newest `keep` (≥ 1). Throws NonFiniteError (writing nothing)
+ * when a weight is NaN/Inf, so the last good checkpoint is never replaced by a broken one.
+ */
+export async function saveCheckpoint(runDir: string, meta: CheckpointMeta, tensors: CheckpointTensors, keep: number): Promise<string> {
+  if (!(Number.isInteger(keep) && keep >= 1)) throw new Error(`keep must be an integer ≥ 1, got ${keep}`);
+  const entries: TensorEntry[] = [];
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  for (const group of Object.keys(tensors).sort()) {
+    for (const name of Object.keys(tensors[group]!).sort()) {
+      const t = tensors[group]![name]!;
+      const values = (await t.data()) as Float32Array;
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]!)) throw new NonFiniteError(`checkpoint refused at step ${meta.step}: ${group}/${name} contains ${values[i]}`);
+      }
+      entries.push({ group, name, shape: [...t.shape], offset });
+      chunks.push(values);
+      offset += values.length;
+    }
+  }
+  const bin = new Float32Array(offset);
+  let o = 0;
+  for (const c of chunks) {
+    bin.set(c, o);
+    o += c.length;
+  }
+  const root = checkpointsDir(runDir);
+  mkdirSync(root, { recursive: true });
+  const finalName = `ckpt-${String(meta.step).padStart(9, '0')}`;
+  const finalDir = join(root, finalName);
+  const tmpDir = join(root, `.tmp-${finalName}-${process.pid}`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir);
+  writeFileSynced(join(tmpDir, 'tensors.bin'), new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength));
+  writeFileSynced(join(tmpDir, 'state.json'), JSON.stringify({ format: CHECKPOINT_FORMAT, ...meta, tensors: entries }, null, 1));
+  fsyncDir(tmpDir);
+  // A checkpoint of the same step can exist after a resume that re-ran steps: replace it.
+  if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true });
+  renameSync(tmpDir, finalDir);
+  fsyncDir(root);
+  const all = listCheckpoints(runDir);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(old.dir, { recursive: true, force: true });
+  for (const n of readdirSync(root)) if (n.startsWith('.tmp-') && n !== `.tmp-${finalName}-${process.pid}`) rmSync(join(root, n), { recursive: true, force: true });
+  return finalDir;
+}
+
+/** Reads a checkpoint directory; the caller owns the returned tensors. */
+export function loadCheckpoint(dir: string): { meta: CheckpointMeta; tensors: CheckpointTensors } {
+  const statePath = join(dir, 'state.json');
+  if (!existsSync(statePath)) throw new Error(`${dir}: not a checkpoint (no state.json)`);
+  const raw = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointMeta & { format: string; tensors: TensorEntry[] };
+  if (raw.format !== CHECKPOINT_FORMAT) throw new Error(`${statePath}: format "${raw.format}", expected "${CHECKPOINT_FORMAT}"`);
+  const buf = readFileSync(join(dir, 'tensors.bin'));
+  if (buf.byteLength % 4 !== 0) throw new Error(`${dir}/tensors.bin: length ${buf.byteLength} is not a multiple of 4`);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const tensors: CheckpointTensors = {};
+  for (const e of raw.tensors) {
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (e.offset + size > all.length) throw new Error(`${dir}/tensors.bin: truncated (${e.group}/${e.name})`);
+    (tensors[e.group] ??= {})[e.name] = tf.tensor(all.subarray(e.offset, e.offset + size), e.shape, 'float32');
+  }
+  const { format: _f, tensors: _t, ...meta } = raw;
+  validateTrainConfig(meta.trainConfig);
+  return { meta, tensors };
+}

@@ -1,0 +1,37 @@
+/**
+ * Generator weight smoothing: tf.train.ExponentialMovingAverage(decay) without num_updates, as Magenta
+ * (shadow ← decay·shadow + (1−decay)·θ after each generator step; shadows start at the initial weights).
+ * The shadows are what export writes (Magenta's `.../ExponentialMovingAverage` variables).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Shadow copies of named variables. */
+export class Ema {
+  shadows: Record<string, tf.Tensor> = {};
+
+  constructor(readonly decay: number, vars: Record<string, tf.Tensor>) {
+    for (const [name, v] of Object.entries(vars)) this.shadows[name] = tf.clone(v);
+  }
+
+  /** One averaging step over every variable. */
+  update(vars: Record<string, tf.Tensor>): void {
+    for (const [name, v] of Object.entries(vars)) {
+      const old = this.shadows[name];
+      if (!old) throw new Error(`EMA has no shadow for ${name}`);
+      this.shadows[name] = tf.tidy(() => tf.add(tf.mul(old, this.decay), tf.mul(v, 1 - this.decay)));
+      old.dispose();
+    }
+  }
+
+  /** Replaces the shadows; takes ownership of the tensors. */
+  restore(shadows: Record<string, tf.Tensor>): void {
+    this.dispose();
+    this.shadows = { ...shadows };
+  }
+
+  /** Frees the shadows. */
+  dispose(): void {
+    for (const t of Object.values(this.shadows)) t.dispose();
+    this.shadows = {};
+  }
+}

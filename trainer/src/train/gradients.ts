@@ -1,0 +1,47 @@
+/**
+ * Registers tfjs gradient functions for training. `@tensorflow/tfjs-core` (unlike the `@tensorflow/tfjs` union)
+ * registers none, so tf.grad would fail with "gradient function not found for Sum". We load tfjs-core's own
+ * gradient configs (dist/gradients/*_grad.js, ESM; tsx resolves their extensionless imports) and register them
+ * with the core package we use; tfjs keeps its registries on globalThis, so both module copies share them.
+ *
+ * The WGAN-GP penalty differentiates a gradient (second order). Leaky ReLU's gradient is
+ * where(x > 0, dy, α·dy): the Greater mask has no registered gradient, so second-order backprop through it
+ * failed; comparisons are piecewise constant, so their gradient is zero, which we register here.
+ */
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Kernels whose output is boolean: zero gradient w.r.t. both inputs. */
+const COMPARISON_KERNELS = ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual'] as const;
+/** Prod_grad.js imports '../gradients', which Node cannot resolve (file and folder share the name); unused here. */
+const SKIPPED = new Set(['Prod_grad.js']);
+
+let registered = false;
+
+/** Registers every gradient the trainer needs, once per process. */
+export async function registerTrainingGradients(): Promise<void> {
+  if (registered) return;
+  const require = createRequire(import.meta.url);
+  const coreDir = dirname(require.resolve('@tensorflow/tfjs-core/package.json'));
+  const gradDir = join(coreDir, 'dist', 'gradients');
+  for (const file of readdirSync(gradDir).sort()) {
+    if (!file.endsWith('_grad.js') || SKIPPED.has(file)) continue;
+    const mod = (await import(pathToFileURL(join(gradDir, file)).href)) as Record<string, unknown>;
+    for (const value of Object.values(mod)) {
+      const cfg = value as tf.GradConfig | undefined;
+      if (cfg && typeof cfg === 'object' && typeof cfg.kernelName === 'string') tf.registerGradient(cfg);
+    }
+  }
+  for (const kernelName of COMPARISON_KERNELS) {
+    if (tf.getGradient(kernelName)) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
+    });
+  }
+  registered = true;
+}

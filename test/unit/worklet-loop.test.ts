@@ -63,7 +63,11 @@ describe('findLoopRegion', () => {
 
 describe('held notes', () => {
   test('a note held 10 s keeps its level (±0.5 dB), its pitch, and never clicks at the loop crossfades', () => {
-    const notes: [number, Partials][] = [[440, [[1, 1, 0]]], [110, [[1, 0.6, 0], [2, 0.3, 1], [3, 0.2, 2]]]];
+    const notes: [number, Partials][] = [
+      [440, [[1, 1, 0]]],
+      [110, [[1, 0.6, 0], [2, 0.3, 1], [3, 0.2, 2]]],
+      [196, [[1, 0.7, 0], [2.37, 0.3, 0.5]]], // inharmonic: no loop length fits both partials, only the crossfade hides the seam
+    ];
     for (const [f0, partials] of notes) {
       const { engine } = makeEngine();
       const note = syntheticNote(f0, { partials });
@@ -75,8 +79,11 @@ describe('held notes', () => {
         const level = rmsDb(out, t * RATE_HZ, (t + 0.25) * RATE_HZ);
         assert.ok(Math.abs(level - reference) < 0.5, `f0 ${f0}: level at ${t} s ${level.toFixed(2)} dB vs ${reference.toFixed(2)} dB`);
       }
-      const f0At9s = estimateF0Hz(out, RATE_HZ, { start: 9 * RATE_HZ, windowSamples: 4096, minHz: 50 });
-      assert.ok(Math.abs(f0At9s / f0 - 1) < 0.005, `f0 at 9 s ${f0At9s}`);
+      if (partials.every(([k]) => Number.isInteger(k))) {
+        // (an inharmonic sound has no single f0 for YIN to find)
+        const f0At9s = estimateF0Hz(out, RATE_HZ, { start: 9 * RATE_HZ, windowSamples: 4096, minHz: 50 });
+        assert.ok(Math.abs(f0At9s / f0 - 1) < 0.005, `f0 at 9 s ${f0At9s}`);
+      }
       const bound = slopeBound(partials.map(([k, a]) => [k * f0, 0.5 * a] as const));
       assert.ok(maxJump(out) <= 1.05 * bound, `f0 ${f0}: max jump ${maxJump(out)} vs slope bound ${bound}`);
     }

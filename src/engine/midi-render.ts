@@ -61,6 +61,12 @@ export interface MidiRenderOptions extends MidiNoteOptions {
   readonly releaseSec: number;
   /** Voices at once (the worklet's `polyphony`). */
   readonly polyphony: number;
+  /**
+   * 0 (default, as Magenta): each note's latent is taken at its exact start time, so notes at different times
+   * never share a render. > 0: start times are rounded to this step first, so notes of one pitch within a step
+   * share one render (a long piece renders far fewer notes; the timbre moves in steps).
+   */
+  readonly latentStepSec: number;
 }
 
 /** Defaults: random latents seed 0 every 2 s, 16 kHz, peak-normalised to -1 dBFS, the instrument's release. */
@@ -73,6 +79,7 @@ export const MIDI_RENDER_DEFAULTS: Readonly<MidiRenderOptions> = Object.freeze({
   peakDb: -1,
   releaseSec: DEFAULT_VOICE_CONFIG.releaseSec,
   polyphony: DEFAULT_VOICE_CONFIG.polyphony,
+  latentStepSec: 0,
 });
 
 /** Checks render options once at the boundary; returns them merged over the defaults. */
@@ -86,6 +93,7 @@ export function resolveMidiRenderOptions(options: Partial<MidiRenderOptions>): M
   if (!(o.peakDb <= 0 && o.peakDb >= -60)) throw new Error(`peakDb must be in [-60, 0], got ${o.peakDb}`);
   if (!(o.releaseSec >= 0.001 && o.releaseSec <= 30)) throw new Error(`releaseSec must be in [0.001, 30], got ${o.releaseSec}`);
   if (!Number.isInteger(o.polyphony) || o.polyphony < 1) throw new Error(`polyphony must be a positive integer, got ${o.polyphony}`);
+  if (!(o.latentStepSec >= 0) || !Number.isFinite(o.latentStepSec)) throw new Error(`latentStepSec must be ≥ 0, got ${o.latentStepSec}`);
   const l = o.latents;
   if (l.kind === 'random' && !Number.isFinite(l.seed)) throw new Error(`seed must be a finite number, got ${l.seed}`);
   if (l.kind === 'anchors' && l.latents.length === 0) throw new Error('anchor latents: need at least one');
@@ -138,7 +146,8 @@ export function planMidiRender(midi: MidiNoteList, options: MidiRenderOptions, l
   const requests: NoteRequest[] = [];
   const byKey = new Map<string, number>();
   const notes = midi.notes.map((n) => {
-    const latent = latentAtTime(timeline, n.startSec);
+    const step = options.latentStepSec;
+    const latent = latentAtTime(timeline, step > 0 ? Math.round(n.startSec / step) * step : n.startSec);
     const key = latentKey(n.pitch, latent);
     let renderIndex = byKey.get(key);
     if (renderIndex === undefined) {

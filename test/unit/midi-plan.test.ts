@@ -74,6 +74,17 @@ test('identical (latent, pitch) pairs render once: a fixed latent dedupes repeat
   assert.throws(() => planMidiRender(parseMidiNotes(bytes), resolveMidiRenderOptions({ latents: { kind: 'fixed', latent: z } }), SIZE + 1), /needs 17/);
 });
 
+test('latentStepSec rounds start times before the latent lookup: one render per pitch per step', () => {
+  const notes = [0, 0.1, 0.2, 0.6, 1.0].map((startSec) => ({ pitch: 60, startSec, durationSec: 0.05 }));
+  const midi = parseMidiNotes(writeMidi([{ notes }]));
+  const exact = planMidiRender(midi, resolveMidiRenderOptions({ latents: { kind: 'random', seed: 2 } }), SIZE);
+  assert.equal(exact.requests.length, 5);
+  const stepped = planMidiRender(midi, resolveMidiRenderOptions({ latents: { kind: 'random', seed: 2 }, latentStepSec: 0.5 }), SIZE);
+  assert.deepEqual(stepped.notes.map((n) => n.renderIndex), [0, 0, 0, 1, 2]); // 0 | 0.5 | 1.0 after rounding
+  assert.deepEqual(stepped.notes[3]!.latent, latentAtTime(stepped.timeline, 0.5));
+  assert.throws(() => resolveMidiRenderOptions({ latentStepSec: -1 }), /latentStepSec must be ≥ 0/);
+});
+
 test('schedule: bank before each note whose buffer changes, note-on/off at the right frames, offs first', () => {
   const loop = { startFrame: 100, endFrame: 1000, crossfadeFrames: 50 };
   const mk = (pitch: number, startSec: number, endSec: number, renderIndex: number): PlannedNote => ({

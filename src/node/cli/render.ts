@@ -9,7 +9,7 @@ import { encodeWav, type WavFormat } from '../../shared/wav.ts';
 import { loadPresetBank, resolvePresetLatent } from '../../engine/presets.ts';
 import { parseMidiNotes } from '../../engine/midi-notes.ts';
 import {
-  RENDER_RATES_HZ, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
+  RENDER_RATES_HZ, planMidiRender, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
 } from '../../engine/midi-render.ts';
 import { mixWithVoiceEngine } from '../midi-mix.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -33,6 +33,8 @@ const HELP = `usage: gansynth render SONG.mid --model DIR|URL|default --out SONG
  sound
   --seed S                  random anchor latents from seed S (default 0)
   --interval-sec T          seconds between anchor latents; each note gets the slerp at its start (default 2)
+  --latent-step-sec T       round note starts to T before taking the latent: notes of a pitch within a step
+                            share one render (long pieces render much faster; default 0 = exact, as Magenta)
   --presets FILE.json       a preset bank: its latents are the anchors, in order, cycled
   --preset NAME             play every note on this one preset of --presets
   --release-sec T           release fade after each note's end (default 0.3, as the instrument)
@@ -79,7 +81,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     model: { type: 'string' }, out: { type: 'string' }, list: { type: 'boolean' }, tracks: { type: 'string' },
     channels: { type: 'string' }, 'include-drums': { type: 'boolean' }, 'out-of-range': { type: 'string' },
     'no-sustain': { type: 'boolean' }, seed: { type: 'string' }, 'interval-sec': { type: 'string' },
-    presets: { type: 'string' }, preset: { type: 'string' }, 'release-sec': { type: 'string' }, rate: { type: 'string' },
+    presets: { type: 'string' }, preset: { type: 'string' }, 'latent-step-sec': { type: 'string' }, 'release-sec': { type: 'string' }, rate: { type: 'string' },
     format: { type: 'string' }, gain: { type: 'string' }, backend: { type: 'string' }, 'max-batch': { type: 'string' },
     help: { type: 'boolean' },
   });
@@ -102,6 +104,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     latents: { kind: 'random', seed: intArg('seed', v.seed, 0, 0, 0xffffffff) },
     intervalSec: numberArg('interval-sec', v['interval-sec'], 0.01, 3600) ?? 2,
     releaseSec: numberArg('release-sec', v['release-sec'], 0.001, 30) ?? 0.3,
+    latentStepSec: numberArg('latent-step-sec', v['latent-step-sec'], 0, 3600) ?? 0,
     sampleRateHz: rate,
     gain,
   };
@@ -170,6 +173,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
   try {
     const latents = (await presetSource(args, session.model.config.latentSize)) ?? checked.latents;
     io.out(`${session.description}; ${notes.notes.length} notes, ${notes.durationSec.toFixed(2)} s at ${checked.sampleRateHz} Hz`);
+    // Every distinct render is held until the mix: say so before a long piece eats the memory.
+    const plan = planMidiRender(notes, { ...checked, latents }, session.model.config.latentSize);
+    const bufferBytes = plan.requests.length * session.renderer.outputLength() * 4;
+    if (bufferBytes > 1024 ** 3) {
+      io.err(`warning: ${plan.requests.length} distinct renders hold ${(bufferBytes / 1024 ** 3).toFixed(1)} GiB of note buffers; ` +
+        '--latent-step-sec 0.5, --preset NAME or a lower --rate need far less');
+    }
     let bar: ReturnType<typeof progressBar> = null;
     let synthTotal = 0;
     const result = await renderMidi(bytes, session.renderer, mixWithVoiceEngine, { ...args.options, latents }, (p) => {

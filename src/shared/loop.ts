@@ -97,12 +97,23 @@ export function findLoopRegion(
 
   // Phase match: move the end back to where the crossfaded segments look most alike.
   const searchFrames = Math.min(Math.round(o.phaseSearchSec * sampleRateHz), endFrame - startFrame - 2 * crossfadeFrames);
+  // Coarse pass every `step` frames (≤ 1/12 ms, fine for content up to ~3 kHz), then every frame around the best.
+  const step = Math.max(1, Math.round(sampleRateHz / 12000));
+  const score = (end: number): number => correlation(samples, end - crossfadeFrames, startFrame - crossfadeFrames, crossfadeFrames);
   let bestEnd = endFrame;
   let bestScore = -Infinity;
-  for (let end = endFrame; end >= endFrame - searchFrames; end--) {
-    const score = correlation(samples, end - crossfadeFrames, startFrame - crossfadeFrames, crossfadeFrames);
-    if (score > bestScore + 1e-9) {
-      bestScore = score;
+  for (let end = endFrame; end >= endFrame - searchFrames; end -= step) {
+    const s = score(end);
+    if (s > bestScore + 1e-9) {
+      bestScore = s;
+      bestEnd = end;
+    }
+  }
+  const coarseBest = bestEnd;
+  for (let end = Math.min(endFrame, coarseBest + step - 1); end >= Math.max(endFrame - searchFrames, coarseBest - step + 1); end--) {
+    const s = score(end);
+    if (s > bestScore + 1e-9) {
+      bestScore = s;
       bestEnd = end;
     }
   }

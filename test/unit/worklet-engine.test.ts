@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { estimateF0Hz } from '../../src/shared/pitch.ts';
 import { DEFAULT_VOICE_CONFIG } from '../../src/shared/protocol.ts';
 import { SeededRandom } from '../../src/shared/random.ts';
+import { EventQueue } from '../../src/worklet/event-queue.ts';
 import {
   RATE_HZ,
   bankMessage,
@@ -59,6 +60,31 @@ describe('VoiceEngine timing', () => {
     assert.equal(peakDb(out), -Infinity);
     render(engine, 700);
     assert.deepEqual(engine.describeVoices().map((v) => [v.pitch, v.stage]), [[60, 'Release']]);
+  });
+
+  test('the event ring pops in (frame, arrival) order and refuses events when full', () => {
+    const rng = new SeededRandom(5);
+    const q = new EventQueue(64);
+    const pushed: [number, number][] = [];
+    for (let i = 0; i < 64; i++) {
+      const frame = rng.nextInt(16);
+      assert.ok(q.push(1, frame, i, 0));
+      pushed.push([frame, i]);
+    }
+    assert.equal(q.push(1, 0, 99, 0), false, 'full');
+    const popped: [number, number][] = [];
+    while (q.size > 0) {
+      popped.push([q.frames[q.head]!, q.as[q.head]!]);
+      q.pop();
+    }
+    assert.deepEqual(popped, pushed.sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+
+    const { engine, messages } = makeEngine();
+    for (let i = 0; i < 4100; i++) engine.handleMessage({ type: 'noteOff', pitch: 1 });
+    assert.equal(engine.stats.droppedEvents, 4);
+    assert.equal(messages.filter((m) => m.type === 'error' && /queue full/.test(m.message)).length, 4);
+    render(engine, 128);
+    assert.equal(engine.stats.queuedEvents, 0);
   });
 
   test('velocity → gain is (v/127)²', () => {

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NormalizationConfig, SpectralConfig } from '../shared/model-config.ts';
 import { linearToMelMatrix, melToLinearMatrix } from './mel.ts';
 import { LOG_EPSILON } from './spectral-reference.ts';
-import { cachedConstant, istft, stft, validateSpectralConfig } from './stft.ts';
+import { cachedConstant } from './spectral-cache.ts';
+import { istft, stft, validateSpectralConfig } from './stft.ts';
 
 export { LOG_EPSILON } from './spectral-reference.ts';
 export { disposeSpectralCache, istft, stft, validateSpectralConfig, type ComplexSpectrogram } from './stft.ts';

@@ -3,6 +3,8 @@
  * per-quantum overhead) in this JS engine: ns per voice per output frame at 48 kHz for 1/16/64/128 held voices
  * (looping, bent by +0.3 semitone so every read is fractional), and µs per 128-frame quantum for 1/16/64 voices,
  * also with 8 note events per quantum (slicing, stealing). Median of 5 timed runs after a warm-up.
+ * A reference row times a bare linear-interpolation read loop on the same machine at the same moment, so numbers
+ * from a loaded or slower machine can be compared as a ratio.
  */
 import { findLoopRegion } from '../src/shared/loop.ts';
 import { VoiceEngine } from '../src/worklet/voice-engine.ts';
@@ -57,9 +59,34 @@ function queueEvents(quanta: number): (engine: VoiceEngine) => void {
   };
 }
 
+/** ns per frame of the simplest possible voice: linear interpolation, no envelope, no loop crossfade. */
+function referenceLoopNs(): number {
+  const s = Float32Array.from({ length: RATE_HZ }, (_, i) => Math.sin(i * 0.05));
+  const out = new Float32Array(QUANTUM);
+  const read = (pos: number, inc: number): number => {
+    for (let i = 0; i < QUANTUM; i++) {
+      const idx = pos | 0;
+      out[i] += s[idx]! + (pos - idx) * (s[idx + 1]! - s[idx]!);
+      pos += inc;
+      if (pos >= RATE_HZ - 2) pos -= RATE_HZ / 2;
+    }
+    return pos;
+  };
+  let pos = 0;
+  for (let q = 0; q < 20000; q++) pos = read(pos, 1.01);
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let q = 0; q < 20000; q++) pos = read(pos, 1.01);
+    runs.push(((performance.now() - t0) * 1e6) / (20000 * QUANTUM));
+  }
+  return runs.sort((a, b) => a - b)[2]!;
+}
+
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const backend = `node ${process.version}`;
+  rows.push({ suite: 'worklet', name: 'reference: bare linear-interp read', backend, value: referenceLoopNs(), unit: 'ns/frame' });
   for (const voices of [1, 16, 64, 128]) {
     const engine = engineWithVoices(voices);
     if (engine.stats.activeVoices !== voices) throw new Error(`expected ${voices} voices, got ${engine.stats.activeVoices}`);

@@ -83,6 +83,8 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   backend = '';
   bankDone = 0;
   bankTotal = BANK_PITCHES.length;
+  /** The pitches a bank holds (a sub-range renders faster); set before a render. */
+  bankPitches: readonly number[] = BANK_PITCHES;
   /** Pitches of the current bank already rendered. */
   readonly readyPitches = new Set<number>();
   /** Pitches held by any input (sustained ones excluded once their key is up). */
@@ -183,9 +185,10 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     const bankId = ++this.bankCounter;
     this.readyPitches.clear();
     this.bankDone = 0;
+    this.bankTotal = this.bankPitches.length;
     this.rendering = true;
     this.host.requestUpdate();
-    const order = renderOrder(BANK_PITCHES, this.activePitches, this.recent.pitches, this.recent.last);
+    const order = renderOrder(this.bankPitches, this.activePitches, this.recent.pitches, this.recent.last);
     try {
       await renderer.renderBank(latent, order, {
         signal: abort.signal,

@@ -24,6 +24,7 @@ import './piano-keyboard.ts';
 import './preset-bar.ts';
 import './status-line.ts';
 import type { VoiceStats } from '../shared/protocol.ts';
+import { PITCH_MAX, PITCH_MIN } from '../shared/constants.ts';
 
 /** `bank-progress` detail. */
 export interface BankProgressDetail {
@@ -62,6 +63,10 @@ export class GansynthInstrument extends LitElement {
   @property({ attribute: 'midi-input' }) midiInput = ALL_INPUTS;
   /** MIDI channel: 0 = omni, 1..16. */
   @property({ type: Number, attribute: 'midi-channel' }) midiChannel = 0;
+  /** Lowest pitch of the bank and the keyboard (MIDI, ≥ 24); a narrower range renders faster. */
+  @property({ type: Number }) low = PITCH_MIN;
+  /** Highest pitch of the bank and the keyboard (MIDI, ≤ 84). */
+  @property({ type: Number }) high = PITCH_MAX;
   /** Output gain, 0..1. */
   @property({ type: Number }) volume = 0.8;
   /** Voices that may sound at once. */
@@ -160,6 +165,16 @@ export class GansynthInstrument extends LitElement {
     this.morphTimer = setTimeout(() => void this.renderCurrent(), MORPH_DEBOUNCE_MS);
   }
 
+  /** The morph position, 0..1 across the presets (a preset's own position when one is selected). */
+  get morphPosition(): number {
+    return this.bank.position;
+  }
+
+  /** Index of the preset sounding, or -1 between presets (a morph). */
+  get selectedPreset(): number {
+    return this.bank.selected;
+  }
+
   /** Resumes an AudioContext the browser started suspended (call from a user gesture). */
   async resume(): Promise<void> {
     const ctx = this.engine.context;
@@ -205,6 +220,8 @@ export class GansynthInstrument extends LitElement {
       this.guard(() => this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release }));
     }
     if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
+    const rangeChanged = (changed.has('low') && changed.get('low') !== undefined) || (changed.has('high') && changed.get('high') !== undefined);
+    if (rangeChanged) void this.renderCurrent();
     if (changed.has('midiChannel')) this.guard(() => (this.engine.midi.channel = this.midiChannel));
     if (changed.has('preset') && this.preset && changed.get('preset') !== undefined) void this.setPreset(this.preset).catch((e) => this.report(e));
   }
@@ -214,6 +231,7 @@ export class GansynthInstrument extends LitElement {
       this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release });
       this.engine.midi.select(this.midiInput);
       this.engine.midi.channel = this.midiChannel;
+      this.engine.bankPitches = this.pitchRange();
       let renderer: BankRenderer | undefined;
       const make = (sampleRateHz: number) => (renderer = this.rendererFactory({
         modelUrl: this.model, sampleRateHz, workerUrl: this.workerUrl, backend: this.backend, wasmPath: this.wasmPath || undefined,
@@ -232,10 +250,19 @@ export class GansynthInstrument extends LitElement {
     }
   }
 
+  private pitchRange(): number[] {
+    const { low, high } = this;
+    if (!Number.isInteger(low) || !Number.isInteger(high) || low < PITCH_MIN || high > PITCH_MAX || low > high) {
+      throw new RangeError(`low..high must be MIDI pitches within ${PITCH_MIN}..${PITCH_MAX}, got ${low}..${high}`);
+    }
+    return Array.from({ length: high - low + 1 }, (_, i) => low + i);
+  }
+
   private async renderCurrent(): Promise<boolean> {
     if (!this.started) throw new Error('gansynth-instrument: no model loaded (set the model attribute)');
     this.errorText = '';
     try {
+      this.engine.bankPitches = this.pitchRange();
       return await this.engine.renderLatent(this.bank.latent());
     } catch (e) {
       this.report(e);
@@ -310,7 +337,7 @@ export class GansynthInstrument extends LitElement {
           @input=${(ev: Event) => (this.release = Number((ev.target as HTMLInputElement).value))}></label>
         <span>keys: A–; (C${this.octave / 12 - 1}), Z/X octave</span>
       </div>
-      <piano-keyboard part="keyboard" .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
+      <piano-keyboard part="keyboard" .low=${this.low} .high=${this.high} .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
         @note-on=${(ev: CustomEvent<{ pitch: number; velocity: number }>) => { void this.resume(); this.noteOn(ev.detail.pitch, ev.detail.velocity); }}
         @note-off=${(ev: CustomEvent<{ pitch: number }>) => this.noteOff(ev.detail.pitch)}></piano-keyboard>
     `;

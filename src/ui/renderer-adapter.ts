@@ -1,10 +1,14 @@
 /**
- * Adapts the engine's NoteRenderer (main thread) to the controller's {@link BankRenderer}: picks the tfjs
- * backend, loads the model (keeping its meta: name, untrained) and renders at the AudioContext's rate.
+ * Adapts the engine's renderers to the controller's {@link BankRenderer}: a RenderWorkerClient (rendering in a
+ * Web Worker, when a worker URL is given) or a NoteRenderer on the page's thread. Both render at the
+ * AudioContext's rate and report the model's name and whether it is untrained (shown in the status line).
  */
+import { LATENT_SIZE } from '../shared/constants.ts';
 import { selectBackend, type BackendChoice } from '../engine/backend.ts';
+import { MODEL_JSON, parseModelJson } from '../engine/model-format.ts';
 import { NoteRenderer } from '../engine/renderer.ts';
 import { loadModel, type LoadedModel } from '../engine/weights.ts';
+import { RenderWorkerClient } from '../engine/worker-client.ts';
 import type { BankRenderer, RenderBankOptions } from './audio-engine-controller.ts';
 
 /** What the instrument knows when it makes a renderer. */
@@ -23,11 +27,56 @@ export interface RendererOptions {
 
 const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu', 'auto']);
 
-/** The default: a NoteRenderer on the page's thread. */
+/** The default: a Worker renderer when `workerUrl` is set, else a NoteRenderer on the page's thread. */
 export function createBankRenderer(options: RendererOptions): BankRenderer {
   const backend = (options.backend || 'auto') as BackendChoice;
   if (!BACKENDS.has(backend)) throw new Error(`unknown backend "${options.backend}" (webgpu, webgl, wasm, cpu or auto)`);
-  return new MainThreadBankRenderer(options, backend);
+  return options.workerUrl ? new WorkerBankRenderer(options, backend) : new MainThreadBankRenderer(options, backend);
+}
+
+/** What model.json says about a model, read on the page (the Worker loads the weights). */
+async function probeModel(modelUrl: string): Promise<{ latentSize: number; untrained: boolean; name?: string }> {
+  const base = modelUrl.replace(/\/+$/, '').replace(/\/(model|weights_manifest)\.json$/, '');
+  const url = `${base}/${MODEL_JSON}`;
+  const r = await fetch(url);
+  // No model.json: a Magenta checkpoint (trained, the paper config).
+  if (r.status === 404) return { latentSize: LATENT_SIZE, untrained: false };
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  const mj = parseModelJson(await r.text(), url);
+  return { latentSize: mj.config.latentSize, untrained: mj.meta.untrained === true, name: mj.meta.name };
+}
+
+/** RenderWorkerClient: the generator runs in a Worker, so rendering never blocks the page. */
+class WorkerBankRenderer implements BankRenderer {
+  backend = '';
+  modelName: string | undefined;
+  untrained: boolean | undefined;
+  latentSize = 0;
+  private readonly client: RenderWorkerClient;
+
+  constructor(private readonly options: RendererOptions, backend: BackendChoice) {
+    this.client = new RenderWorkerClient(options.workerUrl!, {
+      model: options.modelUrl, sampleRateHz: options.sampleRateHz, backend,
+      ...(options.wasmPath ? { wasmPath: options.wasmPath } : {}),
+    });
+  }
+
+  async initialize(): Promise<void> {
+    const [probe, info] = await Promise.all([probeModel(this.options.modelUrl), this.client.initialize()]);
+    this.backend = info.backend;
+    this.modelName = probe.name ?? info.modelName;
+    this.untrained = probe.untrained;
+    this.latentSize = probe.latentSize;
+  }
+
+  async renderBank(latent: Float32Array, pitches: readonly number[], o: RenderBankOptions): Promise<void> {
+    const rate = this.options.sampleRateHz;
+    await this.client.renderBank(latent, pitches, { signal: o.signal, onNote: (pitch, samples) => o.onNote(pitch, samples, rate) });
+  }
+
+  dispose(): void {
+    this.client.dispose();
+  }
 }
 
 /** NoteRenderer with the model loaded here, so the model's name and training state are known. */

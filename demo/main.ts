@@ -1,0 +1,76 @@
+/**
+ * The demo page `npm start` serves: the instrument with the default model, a view of the last note played,
+ * a MIDI-file renderer, and a help overlay. The preset bank comes from the URL fragment (a shared link), else
+ * from localStorage, and is kept in localStorage as it is edited.
+ */
+import '../src/ui/gansynth-instrument.ts';
+import '../src/ui/note-view.ts';
+import '../src/ui/midi-file-renderer.ts';
+import type { GansynthInstrument } from '../src/ui/gansynth-instrument.ts';
+import type { NoteView } from '../src/ui/note-view.ts';
+import { pitchName } from '../src/ui/piano-keyboard.ts';
+import { decodePresetFragment, loadPresetBank, savePresetBank, type Preset } from '../src/engine/presets.ts';
+
+const STORAGE_KEY = 'gansynth-web:presets';
+const params = new URLSearchParams(location.search);
+const instrument = document.getElementById('instrument') as GansynthInstrument;
+const noteView = document.getElementById('note-view') as NoteView;
+const help = document.getElementById('help') as HTMLDialogElement;
+const unlock = document.getElementById('unlock')!;
+
+function initialPresets(): Preset[] | undefined {
+  try {
+    if (location.hash.length > 1) return decodePresetFragment(location.hash);
+    const stored = localStorage.getItem(STORAGE_KEY);
+    return stored ? loadPresetBank(stored) : undefined;
+  } catch (e) {
+    console.error('ignoring a preset bank that does not load:', e);
+    return undefined;
+  }
+}
+
+const presets = initialPresets();
+if (presets?.length) instrument.presets = presets;
+for (const name of ['backend', 'low', 'high']) {
+  const v = params.get(name);
+  if (v) instrument.setAttribute(name, v);
+}
+instrument.setAttribute('wasm-path', new URL('/wasm/', location.href).href);
+instrument.setAttribute('worker-url', new URL('./render-worker.js', import.meta.url).href);
+instrument.setAttribute('model', params.get('model') ?? new URL('/models/default/', location.href).href);
+
+instrument.addEventListener('presets-changed', (e) => {
+  localStorage.setItem(STORAGE_KEY, savePresetBank((e as CustomEvent<{ presets: Preset[] }>).detail.presets));
+});
+
+instrument.addEventListener('note-played', (e) => {
+  const { pitch } = (e as CustomEvent<{ pitch: number }>).detail;
+  const note = instrument.getNote(pitch);
+  noteView.samples = note?.samples;
+  noteView.sampleRateHz = note?.sampleRateHz ?? 48000;
+  noteView.caption = note ? `${pitchName(pitch)} (MIDI ${pitch})` : `${pitchName(pitch)}: not rendered yet`;
+});
+
+// Browsers start an AudioContext suspended until a gesture: say so, and resume on the first one.
+instrument.addEventListener('ready', () => {
+  const ctx = instrument.context;
+  if (ctx instanceof AudioContext && ctx.state === 'suspended') unlock.hidden = false;
+  const resume = () => {
+    void instrument.resume().then(() => (unlock.hidden = true));
+  };
+  window.addEventListener('pointerdown', resume, { once: true });
+  window.addEventListener('keydown', resume, { once: true });
+});
+
+// The MIDI-file renderer renders offline with the instrument's presets and model.
+const midiFile = document.createElement('gansynth-midi-renderer');
+midiFile.setAttribute('model-url', instrument.getAttribute('model')!);
+const syncPresets = () => Object.assign(midiFile, { presets: instrument.presets, selected: 0 });
+syncPresets();
+instrument.addEventListener('presets-changed', syncPresets);
+document.getElementById('midi-file')!.append(midiFile);
+
+document.getElementById('help-button')!.addEventListener('click', () => help.showModal());
+window.addEventListener('keydown', (e) => {
+  if (e.key === '?' && !help.open) help.showModal();
+});

@@ -1,0 +1,215 @@
+/**
+ * <gansynth-instrument> in real Chromium with a tiny seeded model rendered on tfjs-wasm in the render Worker:
+ * Web MIDI bytes through webmidi (fake MIDIAccess) to voices and audio, the preset swap without a gap, and
+ * the element playing into a host page's AudioContext with sample-accurate scheduling.
+ * (SwiftShader WebGPU takes minutes for one bank of the spectral pipeline on this machine; wasm takes seconds.)
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { browserSkipReason, type OpenedPage } from './harness.ts';
+import { openInstrumentPage } from './instrument-fixtures.ts';
+
+const skip = browserSkipReason();
+/** Bank range of the tests: 8 pitches render in a few seconds on wasm. */
+const LOW = 57;
+const HIGH = 64;
+const ATTRS = { backend: 'wasm', 'wasm-path': '/wasm/', low: String(LOW), high: String(HIGH) };
+
+type Gs = {
+  el: HTMLElement & Record<string, any>;
+  events: { type: string; t: number; detail: any }[];
+  stats(): Promise<{ activeVoices: number; notesWithoutBank: number }>;
+  record(ms: number, win?: number, cutoffsHz?: number[]): Promise<{ rms: number[]; highShare: number[]; frames: number; rate: number }>;
+  mount(o: object): Promise<number>;
+  scheduledOnset(pitch: number, leadSec: number): Promise<{ scheduledFrame: number; onsetFrame: number }>;
+};
+declare const gsTest: Gs;
+declare const fakeMidi: { plug(id: string, name: string): void; unplug(id: string): void; send(id: string, bytes: number[]): void; requests: number };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function midi(page: Page, bytes: number[], input = 'fake-1'): Promise<void> {
+  await page.evaluate(({ bytes, input }) => fakeMidi.send(input, bytes), { bytes, input });
+}
+const voices = (page: Page) => page.evaluate(() => gsTest.stats().then((s) => s.activeVoices));
+
+describe('gansynth-instrument in Chromium', { skip }, () => {
+  let opened: OpenedPage;
+  let page: Page;
+  const t0 = Date.now();
+
+  before(async () => {
+    opened = await openInstrumentPage();
+    page = opened.page;
+    const ms = await page.evaluate((attrs) => gsTest.mount({ model: '/tiny/', workerUrl: '/static/render-worker.js', attrs }), ATTRS);
+    console.log(`# first bank (${HIGH - LOW + 1} pitches, tiny model, wasm in a Worker): ${Math.round(ms)} ms; setup ${Date.now() - t0} ms`);
+  });
+  after(async () => {
+    if (opened && process.env.DEBUG_PAGE) console.log(opened.consoleLines.join('\n'));
+    await opened?.close();
+  });
+
+  test('status: backend, bank n/n with per-pitch progress, model name marked untrained', async () => {
+    const s = await page.evaluate(() => ({
+      state: gsTest.el.engineState,
+      progress: gsTest.events.filter((e) => e.type === 'bank-progress').map((e) => e.detail),
+      status: gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '),
+    }));
+    assert.equal(s.state.backend, 'wasm');
+    assert.equal(s.state.bankDone, HIGH - LOW + 1);
+    assert.deepEqual(s.progress.map((p: { done: number }) => p.done), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(s.progress.map((p: { pitch: number }) => p.pitch).sort(), [57, 58, 59, 60, 61, 62, 63, 64]);
+    assert.match(s.status, /backend: wasm/);
+    assert.match(s.status, /bank: 8\/8/);
+    assert.match(s.status, /tiny test model/);
+    assert.match(s.status, /untrained model/);
+  });
+
+  test('MIDI note on/off with velocity, running-status note-off, sustain pedal (CC64)', async () => {
+    await midi(page, [0x90, 60, 100]);
+    await sleep(150);
+    assert.equal(await voices(page), 1);
+    assert.deepEqual((await page.evaluate(() => gsTest.el.engineState)).active, [60]);
+    const playing = await page.evaluate(() => gsTest.record(300));
+    assert.ok(median(playing.rms) > 0.01, `a held note sounds (median RMS ${median(playing.rms)})`);
+    // Pedal down, key up: the note keeps sounding past its 0.3 s release.
+    await midi(page, [0xb0, 64, 127]);
+    await midi(page, [0x80, 60, 0]);
+    await sleep(700);
+    assert.equal(await voices(page), 1, 'sustained by the pedal');
+    await midi(page, [0xb0, 64, 0]);
+    await sleep(700);
+    assert.equal(await voices(page), 0, 'released when the pedal came up');
+    const silent = await page.evaluate(() => gsTest.record(200));
+    assert.ok(Math.max(...silent.rms) < 1e-4, `silence after release (max RMS ${Math.max(...silent.rms)})`);
+    await midi(page, [0x90, 62, 90]);
+    await sleep(100);
+    assert.equal(await voices(page), 1);
+    await midi(page, [0x90, 62, 0]); // velocity 0 = note-off
+    await sleep(700);
+    assert.equal(await voices(page), 0);
+  });
+
+  test('pitch bend moves the spectrum up; RPN 0 widens the bend range', async () => {
+    // Notes hold energy up to 8 kHz (the model's Nyquist): bent up 2 semitones they reach 8.98 kHz, 12 → 16 kHz.
+    await midi(page, [0x90, 60, 127]);
+    await sleep(150);
+    const rec = (cutoffs: number[]) => page.evaluate((c) => gsTest.record(400, 1024, c), cutoffs);
+    const flat = await rec([8400, 9500]);
+    await midi(page, [0xe0, 0x7f, 0x7f]); // full up, default range ±2
+    await sleep(50);
+    const up2 = await rec([8400, 9500]);
+    await midi(page, [0xb0, 101, 0]);
+    await midi(page, [0xb0, 100, 0]);
+    await midi(page, [0xb0, 6, 12]); // RPN 0 (bend range) = 12 semitones
+    await sleep(50);
+    const up12 = await rec([8400, 9500]);
+    await midi(page, [0xe0, 0x00, 0x40]); // centre
+    await midi(page, [0x80, 60, 0]);
+    console.log(`# energy share above 8.4 kHz: flat ${flat.highShare[0]!.toExponential(2)}, +2 st ${up2.highShare[0]!.toExponential(2)}; above 9.5 kHz: +2 st ${up2.highShare[1]!.toExponential(2)}, +12 st ${up12.highShare[1]!.toExponential(2)}`);
+    assert.ok(up2.highShare[0]! > 1e-4 && up2.highShare[0]! > 100 * flat.highShare[0]!, 'bend +2 moves energy above 8.4 kHz');
+    assert.ok(up12.highShare[1]! > 1e-3 && up12.highShare[1]! > 100 * up2.highShare[1]!, 'range 12 moves energy above 9.5 kHz');
+    await sleep(600);
+  });
+
+  test('channel filter and hot-plugged devices', async () => {
+    await page.evaluate(() => (gsTest.el.midiChannel = 2));
+    await sleep(50);
+    await midi(page, [0x90, 61, 100]); // channel 1: filtered out
+    await sleep(150);
+    assert.equal(await voices(page), 0);
+    await midi(page, [0x91, 61, 100]); // channel 2
+    await sleep(150);
+    assert.equal(await voices(page), 1);
+    await midi(page, [0x81, 61, 0]);
+    await page.evaluate(() => (gsTest.el.midiChannel = 0));
+    const inputs = () => page.evaluate(() => (gsTest.el.shadowRoot!.querySelector('device-picker') as any).inputs.map((i: { name: string }) => i.name));
+    assert.deepEqual(await inputs(), ['Fake Keys 1']);
+    await page.evaluate(() => fakeMidi.plug('fake-2', 'Fake Keys 2'));
+    await sleep(100);
+    assert.deepEqual(await inputs(), ['Fake Keys 1', 'Fake Keys 2']);
+    await sleep(600);
+    await midi(page, [0x90, 63, 100], 'fake-2');
+    await sleep(150);
+    assert.equal(await voices(page), 1, 'a device plugged in later plays');
+    await midi(page, [0x80, 63, 0], 'fake-2');
+    await page.evaluate(() => fakeMidi.unplug('fake-2'));
+    await sleep(100);
+    assert.deepEqual(await inputs(), ['Fake Keys 1']);
+    assert.equal(await page.evaluate(() => fakeMidi.requests), 1, 'MIDI access requested once');
+    await sleep(600);
+  });
+
+  test('preset swap while notes sound: no gap, held pitches render first', async () => {
+    const before = await page.evaluate(() => gsTest.events.length);
+    await midi(page, [0x90, 60, 110]);
+    await midi(page, [0x90, 62, 110]);
+    await sleep(1000); // past the attack, into the sustain
+    // Record across the whole swap (resolves when the new bank is complete) and 300 ms after it, while
+    // other keys are struck every 250 ms (new notes take whichever bank the pitch has at that moment).
+    const swap = await page.evaluate(async () => {
+      const g = (window as any).gsTest;
+      const el = gsTest.el;
+      let k = 0;
+      const strikes = setInterval(() => {
+        const p = [59, 61, 63][k++ % 3]!;
+        el.noteOn(p, 90);
+        setTimeout(() => el.noteOff(p), 200);
+      }, 250);
+      g.recorder.start();
+      const t = performance.now();
+      const done = await el.setPreset(2);
+      await new Promise((ok) => setTimeout(ok, 300));
+      clearInterval(strikes);
+      const out = await g.recorder.stop();
+      const x = out.samples as Float32Array;
+      const rms: number[] = [];
+      for (let i = 0; i + 1024 <= x.length; i += 1024) {
+        let s = 0;
+        for (let j = i; j < i + 1024; j++) s += x[j]! * x[j]!;
+        rms.push(Math.sqrt(s / 1024));
+      }
+      return { done, ms: performance.now() - t, rms };
+    });
+    const progress = await page.evaluate((n) => gsTest.events.slice(n).filter((e) => e.type === 'bank-progress').map((e) => e.detail.pitch), before);
+    await midi(page, [0x80, 60, 0]);
+    await midi(page, [0x80, 62, 0]);
+    const min = Math.min(...swap.rms);
+    console.log(`# swap: ${Math.round(swap.ms)} ms, RMS per 1024 frames min ${min.toFixed(4)} median ${median(swap.rms).toFixed(4)} over ${swap.rms.length} windows`);
+    assert.equal(swap.done, true);
+    assert.equal(progress.length, HIGH - LOW + 1);
+    assert.deepEqual(progress.slice(0, 2).sort(), [60, 62], `held pitches first (order ${progress})`);
+    assert.ok(swap.rms.length > 10);
+    assert.ok(min > 0.02 && min > 0.3 * median(swap.rms), `the level never drops during the swap: ${swap.rms.map((x: number) => x.toFixed(3)).join(' ')}`);
+    assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), 2);
+    await sleep(600);
+  });
+
+  test('mod wheel (CC1) drives the morph position and re-renders', async () => {
+    const before = await page.evaluate(() => gsTest.events.filter((e) => e.type === 'bank-ready').length);
+    await midi(page, [0xb0, 1, 127]);
+    await page.waitForFunction((n) => gsTest.events.filter((e) => e.type === 'bank-ready').length > n, before, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => gsTest.el.morphPosition), 1);
+    await midi(page, [0xb0, 1, 0]);
+    assert.equal(await page.evaluate(() => gsTest.el.morphPosition), 0);
+    assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), 0);
+  });
+
+  test('host AudioContext: element.output routed by the host, notes scheduled sample-accurately', async () => {
+    const ms = await page.evaluate(() => {
+      (window as any).gsTest.el = undefined;
+      return gsTest.mount({ model: '/tiny/', workerUrl: '/static/render-worker.js', host: true, attrs: { backend: 'wasm', 'wasm-path': '/wasm/', low: '60', high: '61', 'midi-input': 'none' } });
+    });
+    const same = await page.evaluate(() => {
+      const g = (window as any).gsTest;
+      return g.el.context === g.hostContext && g.el.output.context === g.hostContext;
+    });
+    assert.ok(same, 'the element plays in the host context');
+    const { scheduledFrame, onsetFrame } = await page.evaluate(() => gsTest.scheduledOnset(60, 0.25));
+    console.log(`# host instrument ready in ${Math.round(ms)} ms; scheduled frame ${scheduledFrame}, onset ${onsetFrame}`);
+    assert.ok(onsetFrame >= scheduledFrame, `no sound before the scheduled frame (${onsetFrame} < ${scheduledFrame})`);
+    assert.ok(onsetFrame - scheduledFrame < 64, `onset within 64 frames of the schedule (${onsetFrame - scheduledFrame})`);
+  });
+});

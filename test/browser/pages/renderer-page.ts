@@ -2,10 +2,10 @@
  * Page for the renderer browser test and the Chromium rows of the bench: renders banks in a Web Worker
  * (RenderWorkerClient + worker.ts) or on the page (NoteRenderer), on the backend asked for.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { RenderWorkerClient } from '../../../src/engine/worker-client.ts';
 import { NoteRenderer, type StageTimings } from '../../../src/engine/renderer.ts';
 import { randomLatent } from '../../../src/engine/latent.ts';
+import { disposeSpectralCache } from '../../../src/engine/spectral.ts';
 
 /** What one Worker bank render reports. */
 export interface WorkerBankResult {
@@ -83,7 +83,7 @@ window.benchPageRenderer = async (o) => {
     return { backend: renderer.backend, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', warmUpMs, renderMs, notes: o.pitches.length, stages };
   } finally {
     renderer.dispose();
-    tf.engine().reset();
+    disposeSpectralCache();
   }
 };
 

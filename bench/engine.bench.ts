@@ -1,0 +1,87 @@
+/**
+ * Engine bench: NoteRenderer throughput per backend and config, at 48 kHz, with the stage split
+ * (generator / spectral inverse / resampling / readback, each followed by a GPU sync) and GFLOP/s against the
+ * FLOP count computed from the config (src/engine/cost.ts). Node: tfjs-wasm, tfjs-cpu, tfjs-webgpu on Dawn
+ * (SwiftShader here); Chromium (SwiftShader): WebGPU, WebGL; and @magenta/music's GANSynth in the same browser.
+ * Weights are seeded random (speed does not depend on training). Numbers for fewer than 61 notes are
+ * extrapolated to a bank and the row says so.
+ *
+ * Env (plans are config:notes[:maxBatch], comma separated):
+ *   ENGINE_BENCH_NODE="wasm=paper:2,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:2,small:2"
+ *   ENGINE_BENCH_BROWSER="webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1"   ('' = skip Chromium)
+ *   ENGINE_BENCH_MAGENTA=1   (@magenta/music GANSynth, paper, WebGL, one note after a warm-up; 0 = skip)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MODEL_CONFIGS } from '../src/shared/model-config.ts';
+import { useNodeBackend, type NodeBackendName } from '../src/node/backends.ts';
+import { initGeneratorParams } from '../src/engine/generator.ts';
+import { NoteRenderer, type StageTimings } from '../src/engine/renderer.ts';
+import { randomLatent } from '../src/engine/latent.ts';
+import { disposeSpectralCache } from '../src/engine/spectral.ts';
+import type { LoadedModel } from '../src/engine/weights.ts';
+import { BENCH_RATE_HZ, measurementRows, parsePlan, spreadPitches, type EnginePlanItem } from './engine-common.ts';
+import { runBrowserEngineBench } from './engine-browser.ts';
+import type { BenchRow } from './types.ts';
+
+const DEFAULT_NODE = 'wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:2,small:1';
+const DEFAULT_BROWSER = 'webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1';
+
+/** Parses "a=plan;b=plan" into backend → plan. */
+export function parseBackendPlans(text: string): [string, EnginePlanItem[]][] {
+  return text.split(';').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const [backend, plan] = s.split('=');
+    if (!backend || !plan) throw new Error(`bad backend plan '${s}' (backend=config:notes,...)`);
+    return [backend.trim(), parsePlan(plan)];
+  });
+}
+
+function seededModel(configName: string): LoadedModel {
+  const config = MODEL_CONFIGS[configName];
+  if (!config) throw new Error(`unknown config '${configName}' (${Object.keys(MODEL_CONFIGS).join(', ')})`);
+  const params = initGeneratorParams(config, 1);
+  return { config, normalization: config.normalization, params, meta: { name: `seeded ${configName}` }, format: 'gansynth-web/1', dispose: () => tf.dispose(Object.values(params)) };
+}
+
+async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Promise<BenchRow[]> {
+  const model = seededModel(item.config);
+  const renderer = new NoteRenderer({ model, sampleRateHz: BENCH_RATE_HZ, backend: 'current', maxBatch: item.maxBatch });
+  try {
+    await renderer.initialize();
+    let t0 = performance.now();
+    await renderer.warmUp();
+    const warmUpMs = performance.now() - t0;
+    const stages: StageTimings[] = [];
+    const requests = spreadPitches(item.notes).map((pitch, i) => ({ pitch, latent: randomLatent(100 + i) }));
+    t0 = performance.now();
+    await renderer.renderNotes(requests, BENCH_RATE_HZ, undefined, { onStageTimings: (s) => stages.push(s) });
+    const renderMs = performance.now() - t0;
+    const rows = measurementRows({
+      backend: `node-${backend}`, config: model.config, notes: item.notes, maxBatch: renderer.maxBatch, warmUpMs, renderMs, stages,
+      limitSource: renderer.backendLimits?.source,
+    });
+    console.error(`  node-${backend} ${item.config}: ${(renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes, batch ≤ ${renderer.maxBatch}, warm-up ${warmUpMs.toFixed(0)} ms)`);
+    return rows;
+  } finally {
+    renderer.dispose();
+    model.dispose();
+  }
+}
+
+/** Runs the Node plans, then the Chromium ones (see the file header for the env knobs). */
+export async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const [backend, plan] of parseBackendPlans(process.env.ENGINE_BENCH_NODE ?? DEFAULT_NODE)) {
+    try {
+      await useNodeBackend(backend as NodeBackendName);
+    } catch (e) {
+      console.error(`  node-${backend}: skipped (${(e as Error).message})`);
+      continue;
+    }
+    for (const item of plan) rows.push(...(await measureNode(backend as NodeBackendName, item)));
+    disposeSpectralCache();
+  }
+  const browserPlans = parseBackendPlans(process.env.ENGINE_BENCH_BROWSER ?? DEFAULT_BROWSER);
+  const magenta = (process.env.ENGINE_BENCH_MAGENTA ?? '1') !== '0';
+  if (browserPlans.length > 0 || magenta) rows.push(...(await runBrowserEngineBench(browserPlans, magenta)));
+  return rows;
+}

@@ -86,3 +86,28 @@ test('process() allocates nothing over 10,000 quanta with events (and the probe 
   assert.ok(slip.medianGrowthBytes > 4 * MAX_MEDIAN_GROWTH_BYTES, `the probe must catch the allocating engine; ${report}`);
   assert.ok(clean.medianGrowthBytes <= MAX_MEDIAN_GROWTH_BYTES, `the heap grows inside process(); ${report}`);
 });
+
+test('a swapped-out buffer is held while a voice plays it and can be collected once that voice ends', async () => {
+  const engine = new VoiceEngine(RATE_HZ, () => {}, { releaseSec: 0.01 });
+  const channels = [new Float32Array(128)];
+  // In a plain function: an async function's suspended frame would keep its own locals alive.
+  const oldRef = ((): WeakRef<Float32Array> => {
+    const old = syntheticNote(220, { durationSec: 0.5, releaseSec: 0.1 });
+    engine.handleMessage(bankMessage(57, old, 1));
+    engine.handleMessage({ type: 'noteOn', pitch: 57, velocity: 100 });
+    engine.process(channels);
+    engine.handleMessage(bankMessage(57, syntheticNote(330, { durationSec: 0.5, releaseSec: 0.1 }), 2));
+    return new WeakRef(old);
+  })();
+  const collected = async (): Promise<boolean> => {
+    await new Promise((ok) => setImmediate(ok)); // WeakRef targets survive until the current job ends
+    gc();
+    return oldRef.deref() === undefined;
+  };
+  for (let q = 0; q < 10; q++) engine.process(channels);
+  assert.equal(await collected(), false, 'the sounding voice still reads the old buffer');
+  engine.handleMessage({ type: 'noteOff', pitch: 57 });
+  for (let q = 0; q < 10; q++) engine.process(channels); // 10 ms release
+  assert.equal(engine.stats.activeVoices, 0);
+  assert.equal(await collected(), true, 'nothing keeps the old buffer alive after its last voice');
+});

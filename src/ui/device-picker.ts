@@ -46,7 +46,7 @@ export class DevicePicker extends LitElement {
   }
 
   private readonly onChange = (): void => {
-    const [input, channel] = [...this.renderRoot.querySelectorAll('select')].map((s) => s.value);
+    const [input, channel] = Array.from(this.renderRoot.querySelectorAll('select'), (s) => s.value);
     this.input = input!;
     this.channel = Number(channel);
     this.dispatchEvent(new CustomEvent('midi-select', { detail: { input: this.input, channel: this.channel }, bubbles: true, composed: true }));

@@ -335,7 +335,7 @@ export class GansynthInstrument extends LitElement {
           @input=${(ev: Event) => (this.volume = Number((ev.target as HTMLInputElement).value))}></label>
         <label>release <input type="range" min="0.01" max="3" step="0.01" .value=${String(this.release)}
           @input=${(ev: Event) => (this.release = Number((ev.target as HTMLInputElement).value))}></label>
-        <span>keys: A–; (C${this.octave / 12 - 1}), Z/X octave</span>
+        <span>computer keys: A … ; from C${this.octave / 12 - 1}, Z / X octave</span>
       </div>
       <piano-keyboard part="keyboard" .low=${this.low} .high=${this.high} .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
         @note-on=${(ev: CustomEvent<{ pitch: number; velocity: number }>) => { void this.resume(); this.noteOn(ev.detail.pitch, ev.detail.velocity); }}

@@ -3,7 +3,7 @@
  * the voice worklet and the render Worker bundled from source, and the page opened with fake Web MIDI.
  */
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { TINY_CONFIG } from '../../src/shared/model-config.ts';
@@ -31,11 +31,11 @@ export async function writeTinyModel(seed = 7): Promise<string> {
 /** Bundles the worklet processor and the render Worker from source into `static/`; returns that folder. */
 export async function bundleRuntime(): Promise<string> {
   const out = join(FIXTURE_DIR, 'static');
-  const common = {
+  const common: BuildOptions = {
     bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'error',
     external: ['fs', 'path', 'worker_threads', 'perf_hooks', 'os', 'crypto'],
     define: { 'process.env.NODE_ENV': '"production"' },
-  } as const;
+  };
   await build({ ...common, entryPoints: [join(REPO_ROOT, 'src/worklet/processor.ts')], outfile: join(out, 'worklet/processor.js') });
   await build({ ...common, entryPoints: [join(REPO_ROOT, 'src/engine/worker.ts')], outfile: join(out, 'render-worker.js') });
   return out;

@@ -130,7 +130,7 @@ const api = {
     }
     const bankReady = new Promise<void>((ok, fail) => {
       el.addEventListener('bank-ready', () => ok(), { once: true });
-      el.addEventListener('error', (e) => fail(new Error((e as CustomEvent).detail.message)), { once: true });
+      el.addEventListener('error', (e) => fail(new Error((e as unknown as CustomEvent).detail.message)), { once: true });
     });
     el.setAttribute('model', opts.model);
     document.body.append(el);

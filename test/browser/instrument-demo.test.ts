@@ -1,0 +1,74 @@
+/**
+ * The demo page (demo/index.html + demo/main.ts) in Chromium with the tiny model: it loads, renders, plays
+ * from the on-screen keyboard (real pointer events) and the computer keyboard, draws the last note, opens
+ * the help overlay; screenshots go to .test-out/ for a person to look at.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
+import { bundleRuntime, writeTinyModel } from './instrument-fixtures.ts';
+
+const skip = browserSkipReason();
+type El = HTMLElement & { engineState: { bankDone: number; active: number[] }; stats(): Promise<{ activeVoices: number }> };
+
+describe('demo page', { skip }, () => {
+  let opened: OpenedPage;
+  let page: Page;
+
+  before(async () => {
+    const [modelDir, staticDir, html] = await Promise.all([
+      writeTinyModel(), bundleRuntime(), readFile(join(REPO_ROOT, 'demo/index.html'), 'utf8'),
+    ]);
+    opened = await openTestPage(join(REPO_ROOT, 'demo/main.ts'), {
+      html: html.replace('src="main.js"', 'src="entry.js"'),
+      extraMounts: [
+        { prefix: '/tiny/', dir: modelDir },
+        { prefix: '/worklet/', dir: join(staticDir, 'worklet') },
+        { prefix: '/', dir: staticDir }, // render-worker.js next to the page's script, as in dist/demo
+      ],
+    });
+    page = opened.page;
+    await page.setViewportSize({ width: 1100, height: 820 });
+    await page.goto(`${opened.url}/index.html?model=/tiny/&backend=wasm&low=48&high=72`);
+  });
+  after(async () => {
+    if (opened && process.env.DEBUG_PAGE) console.log(opened.consoleLines.join('\n'));
+    await opened?.close();
+  });
+
+  test('renders, plays from pointer and computer keyboard, shows the note, help overlay', async () => {
+    await page.waitForFunction(() => (document.querySelector('gansynth-instrument') as El).engineState.bankDone >= 6, undefined, { timeout: 90_000 });
+    // 60 is the middle of 48..72, so it renders first.
+    const key = page.locator('gansynth-instrument piano-keyboard [data-pitch="60"]');
+    const box = (await key.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8);
+    await page.mouse.down();
+    await page.waitForTimeout(150);
+    assert.deepEqual(await page.evaluate(() => (document.querySelector('gansynth-instrument') as El).engineState.active), [60]);
+    assert.equal(await page.evaluate(() => (document.querySelector('gansynth-instrument') as El).stats().then((s) => s.activeVoices)), 1);
+    await page.mouse.up();
+    const view = await page.evaluate(() => {
+      const v = document.querySelector('note-view') as HTMLElement & { caption: string; samples?: Float32Array };
+      return { caption: v.caption, length: v.samples?.length ?? 0 };
+    });
+    assert.match(view.caption, /C4/);
+    assert.ok(view.length > 100_000, `the note view holds the rendered note (${view.length} samples)`);
+    // Computer keyboard: A = C4 by default.
+    await page.keyboard.down('a');
+    await page.waitForTimeout(150);
+    assert.deepEqual(await page.evaluate(() => (document.querySelector('gansynth-instrument') as El).engineState.active), [60]);
+    await page.keyboard.up('a');
+    const status = await page.evaluate(() => document.querySelector('gansynth-instrument')!.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    assert.match(status, /backend: wasm/);
+    assert.match(status, /untrained model/);
+    await page.screenshot({ path: join(TEST_OUT_DIR, 'demo.png') });
+    await page.click('#help-button');
+    assert.equal(await page.evaluate(() => (document.getElementById('help') as HTMLDialogElement).open), true);
+    await page.screenshot({ path: join(TEST_OUT_DIR, 'demo-help.png') });
+    const errors = opened.consoleLines.filter((l) => l.startsWith('[pageerror]') || (l.startsWith('[error]') && !l.includes('404')));
+    assert.deepEqual(errors, []);
+  });
+});

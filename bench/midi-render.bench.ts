@@ -52,10 +52,11 @@ export async function run(): Promise<BenchRow[]> {
   const loopMs = (performance.now() - t0) / distinct.length;
   rows.push({ suite: 'midi-render', name: 'findLoopRegion per rendered note (4 s at 48 kHz)', value: loopMs, unit: 'ms/note' });
   const loops = buffers.map((b) => distinctLoops[distinct.indexOf(b)]!);
-  const schedule = scheduleMessages(plan.notes, RATE_HZ, loops);
+  const schedule = scheduleMessages(plan.notes, RATE_HZ);
   const lengthFrames = mixLengthFrames(plan.notes, RATE_HZ, o.releaseSec);
+  const source = { get: async (i: number) => ({ samples: buffers[i]!, loop: loops[i]! }), release: () => undefined };
   t0 = performance.now();
-  await mixWithVoiceEngine({ schedule, buffers, buffersRateHz: RATE_HZ, loops, sampleRateHz: RATE_HZ, lengthFrames, voiceConfig: { polyphony: 64 } });
+  await mixWithVoiceEngine({ schedule, source, buffersRateHz: RATE_HZ, sampleRateHz: RATE_HZ, lengthFrames, voiceConfig: { polyphony: 64 } });
   const mixSec = (performance.now() - t0) / 1000;
   rows.push({
     suite: 'midi-render', name: `VoiceEngine mix, ${DURATION_SEC} s dense piece at 48 kHz`, value: lengthFrames / RATE_HZ / mixSec, unit: '× real time',

@@ -9,14 +9,15 @@
  * Pure engine code: no DOM, no Node APIs; the note synthesis is injected (`NoteSynth`).
  */
 import { NOTE_LENGTH_SAMPLES, MODEL_SAMPLE_RATE_HZ } from '../shared/constants.ts';
-import { DEFAULT_VOICE_CONFIG, type LoopRegion } from '../shared/protocol.ts';
+import { DEFAULT_VOICE_CONFIG } from '../shared/protocol.ts';
 import { MIDI_NOTE_DEFAULTS, parseMidiNotes, type MidiNote, type MidiNoteList, type MidiNoteOptions } from './midi-notes.ts';
 import { latentAtTime, randomTimeline, timelineFromAnchors, type LatentTimeline } from './latent-timeline.ts';
-import { findLoopRegion } from '../shared/loop.ts';
+import { StreamingNoteSource, type NoteBufferSource } from './note-source.ts';
 import type { VoiceConfig } from '../shared/protocol.ts';
 import { mixLengthFrames, scheduleMessages, type ScheduledMessage } from './midi-schedule.ts';
 
 export { mixLengthFrames, scheduleMessages, stretchesOf, type ScheduledMessage } from './midi-schedule.ts';
+export { StreamingNoteSource, type NoteBuffer, type NoteBufferSource } from './note-source.ts';
 
 /** Output rates a render may have. */
 export const RENDER_RATES_HZ: readonly number[] = Object.freeze([16000, 22050, 44100, 48000]);
@@ -184,13 +185,12 @@ export function planMidiFile(bytes: Uint8Array, options: Partial<MidiRenderOptio
 /** Model note length in seconds at its own rate (for reports). */
 export const MODEL_NOTE_SEC = NOTE_LENGTH_SAMPLES / MODEL_SAMPLE_RATE_HZ;
 
-/** What a mixer gets: the schedule, the note buffers it names, and the output to make. */
+/** What a mixer gets: the schedule, where the note buffers it names come from, and the output to make. */
 export interface MixInput {
   readonly schedule: readonly ScheduledMessage[];
-  /** By render index. */
-  readonly buffers: readonly Float32Array[];
+  /** Note buffers by render index, synthesised on demand: await `get` before delivering a bank message. */
+  readonly source: NoteBufferSource;
   readonly buffersRateHz: number;
-  readonly loops: readonly LoopRegion[];
   readonly sampleRateHz: number;
   readonly lengthFrames: number;
   readonly voiceConfig: Partial<VoiceConfig>;
@@ -224,37 +224,38 @@ export interface MidiRenderResult {
   readonly mixMs: number;
   /** Synthesis time per distinct note. */
   readonly msPerNote: number;
+  /** Most note buffers held at once (they are synthesised as the mix reaches them and dropped after use). */
+  readonly peakBuffersHeld: number;
   readonly warnings: string[];
 }
 
 const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
- * MIDI bytes → mono mix: parse, plan, synthesise each distinct (latent, pitch) once, find each buffer's loop
- * region, play the schedule through `mix`, apply the gain. Throws a clear Error on bad input (see parseMidiNotes)
- * and when the mix comes out silent (a broken model must not give a quietly empty WAV).
+ * MIDI bytes → mono mix: parse, plan, then play the schedule through `mix` while each distinct (latent, pitch) is
+ * synthesised once, in chunks of `chunkSize` as the mix reaches it (with its loop region), and dropped after its
+ * last use; then apply the gain. Throws a clear Error on bad input (see parseMidiNotes) and when the mix comes
+ * out silent (a broken model must not give a quietly empty WAV).
  */
 export async function renderMidi(
   bytes: Uint8Array, synth: NoteSynth, mix: Mixer, options: Partial<MidiRenderOptions> = {},
-  onProgress?: (p: MidiRenderProgress) => void,
+  onProgress?: (p: MidiRenderProgress) => void, chunkSize = 16,
 ): Promise<MidiRenderResult> {
   const o = resolveMidiRenderOptions(options);
   const plan = planMidiRender(parseMidiNotes(bytes, o), o, synth.latentSize);
-  const t0 = clock();
   const total = plan.requests.length;
   onProgress?.({ phase: 'synth', done: 0, total });
-  const buffers = await synth.renderNotes(plan.requests, o.sampleRateHz, (done) => onProgress?.({ phase: 'synth', done, total }));
-  if (buffers.length !== total) throw new Error(`the synth returned ${buffers.length} notes for ${total} requests`);
-  const loops = buffers.map((b) => findLoopRegion(b, o.sampleRateHz));
-  const t1 = clock();
-  const schedule = scheduleMessages(plan.notes, o.sampleRateHz, loops);
+  const source = new StreamingNoteSource(synth, plan.requests, o.sampleRateHz, chunkSize, (done) => onProgress?.({ phase: 'synth', done, total }));
+  const schedule = scheduleMessages(plan.notes, o.sampleRateHz);
   const lengthFrames = mixLengthFrames(plan.notes, o.sampleRateHz, o.releaseSec);
+  const t0 = clock();
   const raw = await mix({
-    schedule, buffers, buffersRateHz: o.sampleRateHz, loops, sampleRateHz: o.sampleRateHz, lengthFrames,
+    schedule, source, buffersRateHz: o.sampleRateHz, sampleRateHz: o.sampleRateHz, lengthFrames,
     voiceConfig: { releaseSec: o.releaseSec, polyphony: o.polyphony, outputGain: 1 },
     onProgress: (f) => onProgress?.({ phase: 'mix', done: Math.round(f * 1000), total: 1000 }),
   });
-  const t2 = clock();
+  const wallMs = clock() - t0;
+  if (source.rendered !== total) throw new Error(`the mix used ${source.rendered} of ${total} planned renders (internal)`);
   let rawPeak = 0;
   for (let i = 0; i < raw.length; i++) rawPeak = Math.max(rawPeak, Math.abs(raw[i]!));
   if (!(rawPeak > 0)) {
@@ -262,7 +263,7 @@ export async function renderMidi(
   }
   const gainLinear = applyGain(raw, o.gain, o.peakDb);
   return {
-    samples: raw, sampleRateHz: o.sampleRateHz, plan, gainLinear, rawPeak, synthMs: t1 - t0, mixMs: t2 - t1,
-    msPerNote: total > 0 ? (t1 - t0) / total : 0, warnings: plan.midi.warnings.messages,
+    samples: raw, sampleRateHz: o.sampleRateHz, plan, gainLinear, rawPeak, synthMs: source.synthMs, mixMs: wallMs - source.synthMs,
+    msPerNote: total > 0 ? source.synthMs / total : 0, peakBuffersHeld: source.peakHeld, warnings: plan.midi.warnings.messages,
   };
 }

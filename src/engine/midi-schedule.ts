@@ -3,7 +3,6 @@
  * them: the Node VoiceEngine driver (src/node/midi-mix.ts) and the OfflineAudioContext worklet driver
  * (src/ui/midi-offline.ts) use the same stretches, so both make the same mix.
  */
-import type { LoopRegion } from '../shared/protocol.ts';
 import type { MidiNote } from './midi-notes.ts';
 import type { PlannedNote } from './midi-render.ts';
 
@@ -17,7 +16,11 @@ export interface ScheduledMessage {
   /** Output frame: deliver before rendering this frame (note events also carry it as `frame`). */
   readonly atFrame: number;
   readonly message:
-    | { readonly type: 'bank'; readonly pitch: number; readonly bankId: number; readonly renderIndex: number; readonly loop: LoopRegion }
+    | {
+      readonly type: 'bank'; readonly pitch: number; readonly bankId: number; readonly renderIndex: number;
+      /** No later bank message uses this render: the driver may release (or transfer) it after this one. */
+      readonly lastUse: boolean;
+    }
     | { readonly type: 'noteOn'; readonly pitch: number; readonly velocity: number; readonly frame: number }
     | { readonly type: 'noteOff'; readonly pitch: number; readonly frame: number };
 }
@@ -28,9 +31,7 @@ export interface ScheduledMessage {
  * plays its own render; `renderIndex` names the buffer (the driver turns it into samples). Velocity goes as MIDI
  * 1..127 (the worklet applies its gain curve); a note's end is its note-off (sustain already applied).
  */
-export function scheduleMessages(
-  notes: readonly PlannedNote[], sampleRateHz: number, loops: readonly LoopRegion[],
-): ScheduledMessage[] {
+export function scheduleMessages(notes: readonly PlannedNote[], sampleRateHz: number): ScheduledMessage[] {
   const events: (ScheduledMessage & { order: number })[] = [];
   const current = new Map<number, number>();
   const sorted = [...notes].sort((a, b) => a.startSec - b.startSec || a.pitch - b.pitch);
@@ -39,7 +40,7 @@ export function scheduleMessages(
     const off = Math.max(on + 1, Math.round(n.endSec * sampleRateHz));
     if (current.get(n.pitch) !== n.renderIndex) {
       current.set(n.pitch, n.renderIndex);
-      events.push({ atFrame: on, order: 3 * i, message: { type: 'bank', pitch: n.pitch, bankId: n.renderIndex, renderIndex: n.renderIndex, loop: loops[n.renderIndex]! } });
+      events.push({ atFrame: on, order: 3 * i, message: { type: 'bank', pitch: n.pitch, bankId: n.renderIndex, renderIndex: n.renderIndex, lastUse: false } });
     }
     const velocity = Math.max(1, Math.min(127, Math.round(n.velocity * 127)));
     events.push({ atFrame: on, order: 3 * i + 1, message: { type: 'noteOn', pitch: n.pitch, velocity, frame: on } });
@@ -48,7 +49,16 @@ export function scheduleMessages(
   // Same frame: note-offs first (a repeated key releases the old voice before the new one starts).
   const rank = (m: ScheduledMessage['message']) => (m.type === 'noteOff' ? 0 : 1);
   events.sort((a, b) => a.atFrame - b.atFrame || rank(a.message) - rank(b.message) || a.order - b.order);
-  return events.map(({ atFrame, message }) => ({ atFrame, message }));
+  const out: ScheduledMessage[] = events.map(({ atFrame, message }) => ({ atFrame, message }));
+  const seen = new Set<number>();
+  for (let i = out.length - 1; i >= 0; i--) {
+    const m = out[i]!.message;
+    if (m.type === 'bank' && !seen.has(m.renderIndex)) {
+      seen.add(m.renderIndex);
+      out[i] = { atFrame: out[i]!.atFrame, message: { ...m, lastUse: true } };
+    }
+  }
+  return out;
 }
 
 /** Frames of the mix: last note end plus its release, plus one 128-frame quantum of slack. */

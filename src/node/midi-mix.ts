@@ -14,12 +14,13 @@ export async function mixWithVoiceEngine(input: MixInput): Promise<Float32Array>
   const engine = new VoiceEngine(input.sampleRateHz, (m: FromWorklet) => {
     if (m.type === 'error') errors.push(`${m.cause ?? 'message'}: ${m.message}`);
   }, input.voiceConfig);
-  const toMessage = (m: ScheduledMessage['message']): ToWorklet => {
+  const toMessage = async (m: ScheduledMessage['message']): Promise<ToWorklet> => {
     if (m.type !== 'bank') return m;
-    const samples = input.buffers[m.renderIndex];
-    if (!samples) throw new Error(`no buffer for render ${m.renderIndex}`);
-    // Not transferred in Node: the engine keeps a reference, which is safe because nothing writes the buffers.
-    return { type: 'bank', pitch: m.pitch, bankId: m.bankId, samples, sampleRateHz: input.buffersRateHz, loop: m.loop };
+    const { samples, loop } = await input.source.get(m.renderIndex);
+    // Not transferred in Node: the engine keeps a reference (safe: nothing writes the buffers); the source lets
+    // go after the last use, so the buffer lives only as long as the engine's bank slot and voices need it.
+    if (m.lastUse) input.source.release(m.renderIndex);
+    return { type: 'bank', pitch: m.pitch, bankId: m.bankId, samples, sampleRateHz: input.buffersRateHz, loop };
   };
   const out = new Float32Array(input.lengthFrames);
   const quantum = new Float32Array(QUANTUM_FRAMES);
@@ -30,7 +31,7 @@ export async function mixWithVoiceEngine(input: MixInput): Promise<Float32Array>
   const reportEvery = Math.max(1, Math.floor(totalQuanta / 100));
   for (let q = 0; q < totalQuanta; q++, frame += QUANTUM_FRAMES) {
     while (next < stretches.length && stretches[next]!.startFrame <= frame) {
-      for (const { message } of stretches[next]!.items) engine.handleMessage(toMessage(message));
+      for (const { message } of stretches[next]!.items) engine.handleMessage(await toMessage(message));
       next++;
     }
     if (errors.length > 0) throw new Error(`the voice engine rejected messages: ${errors.slice(0, 3).join('; ')}`);

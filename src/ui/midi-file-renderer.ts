@@ -136,9 +136,14 @@ export class GansynthMidiRenderer extends LitElement {
     this.progress = 0;
     this.fileName = name.replace(/\.midi?$/i, '') || 'render';
     try {
+      // Synthesis happens as the mix reaches each note: progress weighs both (synthesis dominates the time).
+      let synthFraction = 0;
+      let mixFraction = 0;
       const onProgress = (p: MidiRenderProgress) => {
-        const f = p.total > 0 ? p.done / p.total : 0;
-        this.progress = p.phase === 'synth' ? 0.9 * f : 0.9 + 0.1 * f;
+        const f = p.total > 0 ? p.done / p.total : 1;
+        if (p.phase === 'synth') synthFraction = f;
+        else mixFraction = f;
+        this.progress = Math.max(this.progress, 0.9 * synthFraction + 0.1 * mixFraction);
         this.status = p.phase === 'synth' ? `rendering notes ${p.done}/${p.total}` : 'mixing through the voice worklet';
         this.dispatchEvent(new CustomEvent('midi-render-progress', { detail: { fraction: this.progress, status: this.status }, bubbles: true, composed: true }));
       };

@@ -7,24 +7,15 @@
  * reply (port messages are ordered: every earlier message has been handled) and resumes (stretches of
  * src/engine/midi-schedule.ts, the same the Node driver uses).
  */
-import type { LoopRegion, FromWorklet, ToWorklet, VoiceConfig } from '../shared/protocol.ts';
+import type { FromWorklet, ToWorklet } from '../shared/protocol.ts';
+import type { MixInput } from '../engine/midi-render.ts';
 import { WORKLET_PROCESSOR_NAME, transferListOf } from '../shared/protocol.ts';
 import { stretchesOf, type ScheduledMessage } from '../engine/midi-schedule.ts';
 
-/** Input of `renderScheduleOffline`. */
-export interface OfflineRenderInput {
-  readonly schedule: readonly ScheduledMessage[];
-  /** Note buffers by render index, at `buffersRateHz`. */
-  readonly buffers: readonly Float32Array[];
-  readonly buffersRateHz: number;
-  readonly loops: readonly LoopRegion[];
-  readonly sampleRateHz: number;
-  readonly lengthFrames: number;
+/** Input of `renderScheduleOffline`: a MixInput plus the processor's URL. */
+export interface OfflineRenderInput extends MixInput {
   /** URL of dist/worklet/processor.js. */
   readonly processorUrl: string | URL;
-  readonly voiceConfig?: Partial<VoiceConfig>;
-  /** 0..1 as the offline render proceeds. */
-  readonly onProgress?: (fraction: number) => void;
 }
 
 /** Renders the schedule through the worklet; resolves with the mono mix (raw, no gain applied). */
@@ -34,6 +25,7 @@ export async function renderScheduleOffline(input: OfflineRenderInput): Promise<
   const node = new AudioWorkletNode(ctx, WORKLET_PROCESSOR_NAME, { numberOfInputs: 0, numberOfOutputs: 1 });
   node.connect(ctx.destination);
   const errors: string[] = [];
+  let failure: Error | null = null;
   let waiting: ((m: FromWorklet) => void) | null = null;
   let ready!: () => void;
   const readyPromise = new Promise<void>((r) => (ready = r));
@@ -55,41 +47,49 @@ export async function renderScheduleOffline(input: OfflineRenderInput): Promise<
   const shared = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
   // One SharedArrayBuffer per render when isolated: a note repeated 100 times costs no copies.
   const sharedBuffers = new Map<number, SharedArrayBuffer>();
-  const bankMessage = (m: Extract<ScheduledMessage['message'], { type: 'bank' }>): ToWorklet => {
-    const src = input.buffers[m.renderIndex];
-    if (!src) throw new Error(`no buffer for render ${m.renderIndex}`);
+  const bankMessage = async (m: Extract<ScheduledMessage['message'], { type: 'bank' }>): Promise<ToWorklet> => {
+    const { samples, loop } = await input.source.get(m.renderIndex);
+    if (m.lastUse) input.source.release(m.renderIndex);
     if (shared) {
       let sab = sharedBuffers.get(m.renderIndex);
       if (!sab) {
-        sab = new SharedArrayBuffer(src.length * 4);
-        new Float32Array(sab).set(src);
+        sab = new SharedArrayBuffer(samples.length * 4);
+        new Float32Array(sab).set(samples);
         sharedBuffers.set(m.renderIndex, sab);
       }
-      return { type: 'bankShared', pitch: m.pitch, bankId: m.bankId, buffer: sab, byteOffset: 0, lengthFrames: src.length, sampleRateHz: input.buffersRateHz, loop: m.loop };
+      if (m.lastUse) sharedBuffers.delete(m.renderIndex);
+      return { type: 'bankShared', pitch: m.pitch, bankId: m.bankId, buffer: sab, byteOffset: 0, lengthFrames: samples.length, sampleRateHz: input.buffersRateHz, loop };
     }
-    return { type: 'bank', pitch: m.pitch, bankId: m.bankId, samples: src.slice(), sampleRateHz: input.buffersRateHz, loop: m.loop };
+    // The last use transfers the buffer itself; earlier uses send a copy (a transfer detaches the original).
+    return { type: 'bank', pitch: m.pitch, bankId: m.bankId, samples: m.lastUse ? samples : samples.slice(), sampleRateHz: input.buffersRateHz, loop };
   };
-  const send = (items: readonly ScheduledMessage[]) => {
-    for (const { message: m } of items) post(m.type === 'bank' ? bankMessage(m) : m);
+  const send = async (items: readonly ScheduledMessage[]) => {
+    for (const { message: m } of items) post(m.type === 'bank' ? await bankMessage(m) : m);
   };
 
   await readyPromise;
   if (input.voiceConfig) post({ type: 'config', config: input.voiceConfig });
   const stretches = stretchesOf(input.schedule);
-  send(stretches[0]!.items);
+  await send(stretches[0]!.items);
   await flush();
   for (let i = 1; i < stretches.length; i++) {
     const s = stretches[i]!;
     const timeSec = s.startFrame / input.sampleRateHz;
     if (s.startFrame >= input.lengthFrames) break;
+    // While suspended, the next notes are synthesised (on demand) and their buffers posted.
     void ctx.suspend(timeSec).then(async () => {
-      send(s.items);
-      await flush();
-      input.onProgress?.(s.startFrame / input.lengthFrames);
+      try {
+        await send(s.items);
+        await flush();
+        input.onProgress?.(s.startFrame / input.lengthFrames);
+      } catch (e) {
+        failure ??= e instanceof Error ? e : new Error(String(e));
+      }
       await ctx.resume();
     });
   }
   const rendered = await ctx.startRendering();
+  if (failure) throw failure;
   if (errors.length > 0) throw new Error(`the voice worklet rejected messages: ${errors.slice(0, 3).join('; ')}`);
   input.onProgress?.(1);
   return rendered.getChannelData(0).slice();

@@ -86,18 +86,19 @@ test('latentStepSec rounds start times before the latent lookup: one render per 
 });
 
 test('schedule: bank before each note whose buffer changes, note-on/off at the right frames, offs first', () => {
-  const loop = { startFrame: 100, endFrame: 1000, crossfadeFrames: 50 };
   const mk = (pitch: number, startSec: number, endSec: number, renderIndex: number): PlannedNote => ({
     pitch, sourcePitch: pitch, startSec, endSec, keyUpSec: endSec, velocity: 1, track: 0, channel: 1, latent: new Float32Array(1), renderIndex,
   });
-  const s = scheduleMessages([mk(60, 0, 0.5, 0), mk(60, 0.5, 1, 0), mk(60, 1, 1.5, 1), mk(62, 0, 2, 2)], 16000, [loop, loop, loop]);
+  const s = scheduleMessages([mk(60, 0, 0.5, 0), mk(60, 0.5, 1, 0), mk(60, 1, 1.5, 1), mk(62, 0, 2, 2), mk(60, 2, 3, 0)], 16000);
   const flat = s.map((e) => `${e.atFrame}:${e.message.type}:${e.message.pitch}`);
   assert.deepEqual(flat, [
     '0:bank:60', '0:noteOn:60', '0:bank:62', '0:noteOn:62',
     '8000:noteOff:60', '8000:noteOn:60',
     '16000:noteOff:60', '16000:bank:60', '16000:noteOn:60',
-    '24000:noteOff:60', '32000:noteOff:62',
+    '24000:noteOff:60', '32000:noteOff:62', '32000:bank:60', '32000:noteOn:60', '48000:noteOff:60',
   ]);
+  // lastUse marks each render's final bank message (render 0 is sent again at 2 s, so only that one is last).
+  assert.deepEqual(s.flatMap((e) => (e.message.type === 'bank' ? [`${e.message.renderIndex}:${e.message.lastUse}`] : [])), ['0:false', '2:true', '1:true', '0:true']);
   const on = s.find((e) => e.message.type === 'noteOn')!.message;
   assert.equal(on.type === 'noteOn' && on.velocity, 127);
 });

@@ -9,7 +9,7 @@ import { encodeWav, type WavFormat } from '../../shared/wav.ts';
 import { loadPresetBank, resolvePresetLatent } from '../../engine/presets.ts';
 import { parseMidiNotes } from '../../engine/midi-notes.ts';
 import {
-  RENDER_RATES_HZ, planMidiRender, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
+  RENDER_RATES_HZ, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
 } from '../../engine/midi-render.ts';
 import { mixWithVoiceEngine } from '../midi-mix.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -173,22 +173,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
   try {
     const latents = (await presetSource(args, session.model.config.latentSize)) ?? checked.latents;
     io.out(`${session.description}; ${notes.notes.length} notes, ${notes.durationSec.toFixed(2)} s at ${checked.sampleRateHz} Hz`);
-    // Every distinct render is held until the mix: say so before a long piece eats the memory.
-    const plan = planMidiRender(notes, { ...checked, latents }, session.model.config.latentSize);
-    const bufferBytes = plan.requests.length * session.renderer.outputLength() * 4;
-    if (bufferBytes > 1024 ** 3) {
-      io.err(`warning: ${plan.requests.length} distinct renders hold ${(bufferBytes / 1024 ** 3).toFixed(1)} GiB of note buffers; ` +
-        '--latent-step-sec 0.5, --preset NAME or a lower --rate need far less');
-    }
     let bar: ReturnType<typeof progressBar> = null;
-    let synthTotal = 0;
     const result = await renderMidi(bytes, session.renderer, mixWithVoiceEngine, { ...args.options, latents }, (p) => {
       if (p.phase === 'synth') {
-        synthTotal = p.total;
         bar ??= progressBar(io, p.total, 'notes');
-        bar?.update(p.done, 'rendering');
-      } else if (p.done === 0) {
-        bar?.update(synthTotal, 'mixing'); // the mix follows the last note: a full bar, relabelled
+        bar?.update(p.done, p.done === p.total ? 'mixing' : 'rendering');
       }
     }).finally(() => bar?.stop());
     await mkdir(dirname(args.outPath), { recursive: true });
@@ -197,7 +186,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
     const clipped = args.format === 'pcm16' && result.samples.some((x) => Math.abs(x) > 1);
     io.out(`${args.outPath}: ${(result.samples.length / result.sampleRateHz).toFixed(2)} s, ${result.plan.notes.length} notes ` +
       `(${result.plan.requests.length} distinct renders), gain ${gainDb.toFixed(1)} dB${clipped ? ' (CLIPPED: lower --gain)' : ''}`);
-    io.out(`synthesis ${(result.synthMs / 1000).toFixed(2)} s (${result.msPerNote.toFixed(0)} ms/note), mix ${(result.mixMs / 1000).toFixed(2)} s`);
+    io.out(`synthesis ${(result.synthMs / 1000).toFixed(2)} s (${result.msPerNote.toFixed(0)} ms/note), mix ${(result.mixMs / 1000).toFixed(2)} s, ` +
+      `at most ${result.peakBuffersHeld} note buffers held`);
   } finally {
     session.dispose();
   }

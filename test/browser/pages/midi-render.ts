@@ -87,8 +87,10 @@ window.compareMixers = async (notes, rateHz) => {
   let stretches = 0;
   try {
     await renderMidi(midi.toArray(), renderer, async (input) => {
-      const viaWorklet = await renderScheduleOffline({ ...input, processorUrl: '/worklet/processor.js' });
-      const viaEngine = await mixWithVoiceEngine(input);
+      // Both drivers read one source: hand out copies (the worklet driver transfers buffers) and keep them.
+      const source = { get: async (i: number) => { const b = await input.source.get(i); return { samples: b.samples.slice(), loop: b.loop }; }, release: () => undefined };
+      const viaWorklet = await renderScheduleOffline({ ...input, source, processorUrl: '/worklet/processor.js' });
+      const viaEngine = await mixWithVoiceEngine({ ...input, source });
       stretches = stretchesOf(input.schedule).length;
       maxDiff = 0;
       for (let i = 0; i < viaEngine.length; i++) {

@@ -1,0 +1,111 @@
+/**
+ * The instrument's pure input and state pieces, fed raw MIDI bytes and key codes: MidiDispatcher (note
+ * on/off, running-status note-off, CC64, 14-bit bend, RPN 0 bend range, CC1, channel filter), the computer
+ * keyboard map, the render order, and the preset bank state (morph positions, edits).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MidiDispatcher, type MidiSink } from '../../src/ui/midi-dispatch.ts';
+import { keyAction } from '../../src/ui/computer-keyboard.ts';
+import { RecentPitches, renderOrder } from '../../src/ui/render-order.ts';
+import { PresetBankState } from '../../src/ui/preset-bank.ts';
+import { randomLatent } from '../../src/engine/latent.ts';
+
+function recorder(): { sink: MidiSink; calls: string[] } {
+  const calls: string[] = [];
+  const sink: MidiSink = {
+    noteOn: (p, v) => calls.push(`on ${p} ${v}`),
+    noteOff: (p) => calls.push(`off ${p}`),
+    sustain: (d) => calls.push(`sustain ${d}`),
+    pitchBend: (v) => calls.push(`bend ${v.toFixed(4)}`),
+    bendRange: (s) => calls.push(`range ${s}`),
+    modWheel: (v) => calls.push(`mod ${v.toFixed(3)}`),
+    allSoundOff: () => calls.push('sound off'),
+    allNotesOff: () => calls.push('notes off'),
+  };
+  return { sink, calls };
+}
+
+test('MidiDispatcher: channel voice messages from raw bytes', () => {
+  const { sink, calls } = recorder();
+  const d = new MidiDispatcher(sink);
+  for (const m of [
+    [0x90, 60, 100], [0x90, 60, 0], [0x83, 61, 64], [0xb0, 64, 127], [0xb0, 64, 10],
+    [0xe0, 0x7f, 0x7f], [0xe0, 0x00, 0x40], [0xe0, 0x00, 0x00], [0xb0, 1, 127], [0xb0, 120, 0], [0xb0, 123, 0],
+    [0xf8], [0xfe, 0], [0xc0, 5], // clock, active sensing, program change: ignored
+  ]) d.handle(m);
+  assert.deepEqual(calls, [
+    'on 60 100', 'off 60', 'off 61', 'sustain true', 'sustain false',
+    'bend 1.0000', 'bend 0.0000', 'bend -1.0000', 'mod 1.000', 'sound off', 'notes off',
+  ]);
+});
+
+test('MidiDispatcher: RPN 0 sets the bend range; other RPNs and data entry without a selection do not', () => {
+  const { sink, calls } = recorder();
+  const d = new MidiDispatcher(sink);
+  d.handle([0xb0, 6, 7]); // no RPN selected (127/127)
+  d.handle([0xb0, 101, 0]);
+  d.handle([0xb0, 100, 1]); // RPN 1 (fine tuning)
+  d.handle([0xb0, 6, 5]);
+  d.handle([0xb0, 100, 0]); // RPN 0
+  d.handle([0xb0, 6, 12]);
+  d.handle([0xb0, 38, 50]);
+  d.handle([0xb1, 6, 3]); // another channel has its own selection (none)
+  assert.deepEqual(calls, ['range 12', 'range 12.5']);
+});
+
+test('MidiDispatcher: channel filter', () => {
+  const { sink, calls } = recorder();
+  const d = new MidiDispatcher(sink);
+  d.channel = 2;
+  d.handle([0x90, 60, 100]);
+  d.handle([0x91, 62, 100]);
+  d.channel = 0;
+  d.handle([0x9f, 64, 1]);
+  assert.deepEqual(calls, ['on 62 100', 'on 64 1']);
+});
+
+test('computer keyboard map: rows from the base note, Z/X octaves, other keys nothing', () => {
+  assert.deepEqual(keyAction('KeyA', 60), { kind: 'note', pitch: 60 });
+  assert.deepEqual(keyAction('KeyW', 60), { kind: 'note', pitch: 61 });
+  assert.deepEqual(keyAction('KeyK', 48), { kind: 'note', pitch: 60 });
+  assert.deepEqual(keyAction('Quote', 60), { kind: 'note', pitch: 77 });
+  assert.deepEqual(keyAction('KeyZ', 60), { kind: 'octave', deltaSemitones: -12 });
+  assert.deepEqual(keyAction('KeyX', 60), { kind: 'octave', deltaSemitones: 12 });
+  assert.deepEqual(keyAction('KeyQ', 60), { kind: 'none' });
+});
+
+test('render order: held, then recent (newest first), then nearest the last played', () => {
+  const pitches = [57, 58, 59, 60, 61, 62, 63, 64];
+  const recent = new RecentPitches(3);
+  for (const p of [64, 57, 61, 58, 61]) recent.push(p);
+  assert.deepEqual(recent.pitches, [57, 58, 61]);
+  assert.deepEqual(renderOrder(pitches, [63, 100], recent.pitches, recent.last), [63, 61, 58, 57, 60, 62, 59, 64]);
+  assert.deepEqual(renderOrder(pitches, [], [], undefined), [61, 60, 62, 59, 63, 58, 64, 57]);
+});
+
+test('preset bank: selection, morph latents (slerp path), edits', () => {
+  const bank = new PresetBankState();
+  assert.equal(bank.presets.length, 4);
+  bank.select('seed 3');
+  assert.equal(bank.selected, 2);
+  assert.deepEqual(bank.latent(), randomLatent(3));
+  bank.position = 0.5; // between seed 2 (1/3) and seed 3 (2/3)
+  assert.equal(bank.selected, -1);
+  const z = bank.latent();
+  assert.notDeepEqual(z, randomLatent(2));
+  bank.saveCurrent('tiny');
+  assert.equal(bank.presets.length, 5);
+  assert.equal(bank.selected, 4);
+  assert.deepEqual(bank.latent(), z);
+  assert.equal(bank.presets[4]!.model, 'tiny');
+  bank.rename(4, '  halfway ');
+  assert.equal(bank.presets[4]!.name, 'halfway');
+  bank.remove(4);
+  assert.equal(bank.presets.length, 4);
+  assert.equal(bank.selected, 3);
+  assert.throws(() => bank.select('nope'), /no preset "nope"/);
+  assert.throws(() => new PresetBankState([{ name: 'x', latent: [1, 2] }]), /invalid preset/);
+  const one = new PresetBankState([{ name: 'only', latent: { seed: 9 } }]);
+  assert.throws(() => one.remove(0), /only preset/);
+});

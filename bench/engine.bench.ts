@@ -7,7 +7,8 @@
  * extrapolated to a bank and the row says so.
  *
  * Env (plans are config:notes[:maxBatch], comma separated):
- *   ENGINE_BENCH_NODE="wasm=paper:2,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:2,small:2"
+ *   ENGINE_BENCH_NODE="wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:1"
+ *     (the cpu backend compiles nothing, so it gets no warm-up note: its paper note alone takes minutes)
  *   ENGINE_BENCH_BROWSER="webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1"   ('' = skip Chromium)
  *   ENGINE_BENCH_MAGENTA=1   (@magenta/music GANSynth, paper, WebGL, one note after a warm-up; 0 = skip)
  */
@@ -23,7 +24,7 @@ import { BENCH_RATE_HZ, measurementRows, parsePlan, spreadPitches, type EnginePl
 import { runBrowserEngineBench } from './engine-browser.ts';
 import type { BenchRow } from './types.ts';
 
-const DEFAULT_NODE = 'wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:2,small:1';
+const DEFAULT_NODE = 'wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:1';
 const DEFAULT_BROWSER = 'webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1';
 
 /** Parses "a=plan;b=plan" into backend → plan. */
@@ -48,7 +49,7 @@ async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Prom
   try {
     await renderer.initialize();
     let t0 = performance.now();
-    await renderer.warmUp();
+    if (backend !== 'cpu') await renderer.warmUp();
     const warmUpMs = performance.now() - t0;
     const stages: StageTimings[] = [];
     const requests = spreadPitches(item.notes).map((pitch, i) => ({ pitch, latent: randomLatent(100 + i) }));

@@ -8,7 +8,7 @@
  *
  * Pure engine code: no DOM, no Node APIs; the note synthesis is injected (`NoteSynth`).
  */
-import { NOTE_LENGTH_SAMPLES, MODEL_SAMPLE_RATE_HZ } from '../shared/constants.ts';
+import { MODEL_SAMPLE_RATE_HZ } from '../shared/constants.ts';
 import { DEFAULT_VOICE_CONFIG } from '../shared/protocol.ts';
 import { MIDI_NOTE_DEFAULTS, parseMidiNotes, type MidiNote, type MidiNoteList, type MidiNoteOptions } from './midi-notes.ts';
 import { latentAtTime, randomTimeline, timelineFromAnchors, type LatentTimeline } from './latent-timeline.ts';
@@ -181,9 +181,6 @@ export function planMidiFile(bytes: Uint8Array, options: Partial<MidiRenderOptio
   const o = resolveMidiRenderOptions(options);
   return planMidiRender(parseMidiNotes(bytes, o), o, latentSize);
 }
-
-/** Model note length in seconds at its own rate (for reports). */
-export const MODEL_NOTE_SEC = NOTE_LENGTH_SAMPLES / MODEL_SAMPLE_RATE_HZ;
 
 /** What a mixer gets: the schedule, where the note buffers it names come from, and the output to make. */
 export interface MixInput {

@@ -21,6 +21,8 @@ export interface RunInfo {
   data: string;
   normalization: NormalizationConfig;
   createdAt: string;
+  /** The full training config (so runs with custom configs can be reported and resumed). */
+  trainConfig: TrainConfig;
 }
 
 /** Options of runTraining. */
@@ -66,8 +68,10 @@ export async function runTraining(o: RunOptions): Promise<{ step: number; images
     trainer = Trainer.resume(latest, o.data);
     truncateMetrics(o.runDir, trainer.step);
   } else {
-    const info: RunInfo = { format: 'gansynth-trainer-run/1', config: o.cfg.name, seed: o.seed, data: o.dataLabel, normalization: o.normalization, createdAt: new Date().toISOString() };
-    writeFileSync(join(o.runDir, 'run.json'), JSON.stringify({ ...info, trainConfig: o.cfg }, null, 2) + '\n');
+    const info: RunInfo = {
+      format: 'gansynth-trainer-run/1', config: o.cfg.name, seed: o.seed, data: o.dataLabel, normalization: o.normalization, createdAt: new Date().toISOString(), trainConfig: o.cfg,
+    };
+    writeFileSync(join(o.runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
     truncateMetrics(o.runDir, 0);
     trainer = Trainer.create(o.cfg, o.seed, o.data);
   }

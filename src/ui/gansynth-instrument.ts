@@ -200,6 +200,8 @@ export class GansynthInstrument extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.noComputerKeyboard) this.keys.attach(window);
+    // Moved in the DOM: the controller was disposed on disconnect, so start again.
+    if (this.hasUpdated && this.model && !this.started) this.started = this.boot();
   }
 
   override disconnectedCallback(): void {

@@ -197,10 +197,11 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), 0);
   });
 
-  test('host AudioContext: element.output routed by the host, notes scheduled sample-accurately', async () => {
+  test('host AudioContext: element.output routed by the host, notes scheduled sample-accurately (main-thread renderer)', async () => {
     const ms = await page.evaluate(() => {
       (window as any).gsTest.el = undefined;
-      return gsTest.mount({ model: '/tiny/', workerUrl: '/static/render-worker.js', host: true, attrs: { backend: 'wasm', 'wasm-path': '/wasm/', low: '60', high: '61', 'midi-input': 'none' } });
+      // No worker-url: this one renders on the page's thread (the other renderer adapter).
+      return gsTest.mount({ model: '/tiny/', host: true, attrs: { backend: 'wasm', 'wasm-path': '/wasm/', low: '60', high: '61', 'midi-input': 'none' } });
     });
     const same = await page.evaluate(() => {
       const g = (window as any).gsTest;

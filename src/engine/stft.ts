@@ -55,13 +55,15 @@ export function stft(waves: tf.Tensor2D, spec: SpectralConfig): ComplexSpectrogr
   const batch = waves.shape[0];
   const window = analysisWindow(spec);
   const [re, im] = tf.tidy(() => {
-    const padded = tf.pad(waves, [[0, 0], [frontPaddingSamples(spec), 0]]);
-    // nFft = R·hop: frame t is hop-blocks t..t+R−1, so framing is R shifted slices of the block view.
+    const padded = tf.concat([tf.zeros([batch, frontPaddingSamples(spec)]), waves], 1);
+    // nFft = R·hop: frame t is hop-blocks t..t+R−1. Blocks go time-major first so that each shifted view is
+    // a contiguous slice (tfjs-cpu copies non-contiguous slices element by element).
     const r = nFft / hopSamples;
-    const blocks = tf.reshape(padded, [batch, frames - 1 + r, hopSamples]);
+    const blocks = tf.transpose(tf.reshape(padded, [batch, frames - 1 + r, hopSamples]), [1, 0, 2]); // [blocks, b, hop]
     const parts: tf.Tensor3D[] = [];
-    for (let i = 0; i < r; i++) parts.push(tf.slice(blocks, [0, i, 0], [batch, frames, hopSamples]) as tf.Tensor3D);
-    const framed = tf.reshape(r === 1 ? parts[0] : tf.concat(parts, 2), [batch * frames, nFft]);
+    for (let i = 0; i < r; i++) parts.push(tf.slice(blocks, [i, 0, 0], [frames, batch, hopSamples]) as tf.Tensor3D);
+    const framesMajor = r === 1 ? parts[0] : tf.concat(parts, 2); // [frames, b, nFft]
+    const framed = tf.reshape(tf.transpose(framesMajor, [1, 0, 2]), [batch * frames, nFft]);
     const [fr, fi] = realDft(tf.mul(framed, window) as tf.Tensor2D, spec); // [batch·frames, bins] each
     return [tf.reshape(fr, [batch, frames, bins]) as tf.Tensor3D, tf.reshape(fi, [batch, frames, bins]) as tf.Tensor3D];
   });
@@ -92,12 +94,18 @@ export function istft(re: tf.Tensor3D, im: tf.Tensor3D, spec: SpectralConfig): t
     const rows = batch * frames;
     const timeFrames = inverseRealDft(tf.reshape(re, [rows, bins]), tf.reshape(im, [rows, bins]), spec);
     const windowed = tf.reshape(tf.mul(timeFrames, window), [batch, frames, nFft]);
-    // Overlap-add: frame t's r-th hop-block lands on block t+r; shift each r-slice by padding and sum.
+    // Overlap-add: frame t's i-th hop-block lands on block t+i. Put i outermost so each part is a contiguous
+    // slice, shift it by concatenating zero blocks (cheaper than pad on tfjs-cpu), and sum.
     const r = nFft / hopSamples;
+    const byOffset = tf.transpose(tf.reshape(windowed, [batch, frames, r, hopSamples]), [2, 0, 1, 3]); // [r, b, frames, hop]
     const shifted: tf.Tensor3D[] = [];
     for (let i = 0; i < r; i++) {
-      const part = tf.slice(windowed, [0, 0, i * hopSamples], [batch, frames, hopSamples]);
-      shifted.push(tf.pad(part, [[0, 0], [i, r - 1 - i], [0, 0]]) as tf.Tensor3D);
+      const part = tf.reshape(tf.slice(byOffset, [i, 0, 0, 0], [1, batch, frames, hopSamples]), [batch, frames, hopSamples]);
+      const pieces: tf.Tensor[] = [];
+      if (i > 0) pieces.push(tf.zeros([batch, i, hopSamples]));
+      pieces.push(part);
+      if (r - 1 - i > 0) pieces.push(tf.zeros([batch, r - 1 - i, hopSamples]));
+      shifted.push((pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1)) as tf.Tensor3D);
     }
     const summed = r === 1 ? shifted[0] : tf.addN(shifted);
     const y = tf.reshape(summed, [batch, (frames - 1 + r) * hopSamples]);

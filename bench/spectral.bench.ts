@@ -1,0 +1,70 @@
+/**
+ * Spectral inverse of a bank render: `featuresToWaves` on 61 notes (one per pitch, [61, 128, 1024, 2] →
+ * [61, 64000]) per Node backend. Env: SPECTRAL_BENCH_BACKENDS (comma list, default "wasm,cpu"),
+ * SPECTRAL_BENCH_NOTES (default 61; smaller for slow backends, the row says how many ran).
+ * Run alone: `npx tsx -e "import('./bench/spectral.bench.ts').then(async m => console.table(await m.run()))"`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { useNodeBackend, type NodeBackendName } from '../src/node/backends.ts';
+import { GANSYNTH_SPECTRAL, MAGENTA_NORMALIZATION } from '../src/shared/model-config.ts';
+import { disposeSpectralCache, featuresToWaves, wavesToFeatures } from '../src/engine/spectral.ts';
+import { testWave } from '../test/unit/support/spectral-fixtures.ts';
+import { dftFactors } from '../src/engine/dft.ts';
+
+/** Same shape as bench/types.ts BenchRow (kept structural so this file runs before that one exists). */
+interface SpectralBenchRow {
+  suite: string;
+  name: string;
+  backend?: string;
+  value: number;
+  unit: string;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Matmul GFLOP per note of featuresToWaves at GANSynth size: the split iDFT (dft.ts) per frame is
+ * Q·(P+2)·2P·2 + P·2Q·Q·2; the sparse mel→linear product (~0.5 MFLOP) is left out.
+ */
+function gflopPerNote(): number {
+  const { p, q } = dftFactors(GANSYNTH_SPECTRAL.nFft)!;
+  return (GANSYNTH_SPECTRAL.frames * (q * (p + 2) * 2 * p * 2 + p * 2 * q * q * 2)) / 1e9;
+}
+
+/** Times featuresToWaves for a bank of notes on each backend in SPECTRAL_BENCH_BACKENDS. */
+export async function run(): Promise<SpectralBenchRow[]> {
+  const backends = (process.env.SPECTRAL_BENCH_BACKENDS ?? 'wasm,cpu').split(',').map((s) => s.trim()) as NodeBackendName[];
+  const notes = Number(process.env.SPECTRAL_BENCH_NOTES ?? 61);
+  if (!Number.isInteger(notes) || notes < 1) throw new Error(`SPECTRAL_BENCH_NOTES must be a positive integer, got ${process.env.SPECTRAL_BENCH_NOTES}`);
+  const spec = GANSYNTH_SPECTRAL;
+  const rows: SpectralBenchRow[] = [];
+  for (const backend of backends) {
+    try {
+      await useNodeBackend(backend);
+    } catch (e) {
+      console.warn(`spectral bench: skipping ${backend}: ${(e as Error).message}`);
+      continue;
+    }
+    const wave = tf.tensor2d(testWave(spec.audioLengthSamples, 1), [1, spec.audioLengthSamples]);
+    const one = wavesToFeatures(wave, spec, MAGENTA_NORMALIZATION);
+    const bank = tf.tile(one, [notes, 1, 1, 1]) as tf.Tensor4D;
+    tf.dispose([wave, one]);
+    const warm = featuresToWaves(tf.slice(bank, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D, spec, MAGENTA_NORMALIZATION);
+    await warm.data(); // builds the cached bases and compiles shaders
+    warm.dispose();
+    const t0 = performance.now();
+    const out = featuresToWaves(bank, spec, MAGENTA_NORMALIZATION);
+    await out.data();
+    const ms = performance.now() - t0;
+    tf.dispose([out, bank]);
+    disposeSpectralCache();
+    rows.push({
+      suite: 'spectral',
+      name: `featuresToWaves ${notes} notes`,
+      backend,
+      value: ms,
+      unit: 'ms',
+      extra: { msPerNote: ms / notes, gflops: (gflopPerNote() * notes) / (ms / 1000), gflopPerNote: gflopPerNote() },
+    });
+  }
+  return rows;
+}

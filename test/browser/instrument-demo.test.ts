@@ -68,7 +68,36 @@ describe('demo page', { skip }, () => {
     await page.click('#help-button');
     assert.equal(await page.evaluate(() => (document.getElementById('help') as HTMLDialogElement).open), true);
     await page.screenshot({ path: join(TEST_OUT_DIR, 'demo-help.png') });
+    await page.click('#help form button');
     const errors = opened.consoleLines.filter((l) => l.startsWith('[pageerror]') || (l.startsWith('[error]') && !l.includes('404')));
     assert.deepEqual(errors, []);
+  });
+
+  test('preset bar: random, rename, share link, export, delete, import; the link restores the bank', async () => {
+    const names = () => page.evaluate(() => (document.querySelector('gansynth-instrument') as unknown as { presets: { name: string }[] }).presets.map((p) => p.name));
+    const bar = 'gansynth-instrument preset-bar';
+    await page.click(`${bar} button:has-text("random")`);
+    assert.equal((await names()).length, 5);
+    await page.fill(`${bar} input[aria-label="preset name"]`, 'my sound');
+    await page.press(`${bar} input[aria-label="preset name"]`, 'Enter');
+    assert.deepEqual((await names()).slice(4), ['my sound']);
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('gansynth-web:presets') ?? '[]').length);
+    assert.equal(stored, 5, 'edits are kept in localStorage');
+    await page.click(`${bar} button:has-text("share")`);
+    const link = await page.inputValue(`${bar} input[aria-label="share link"]`);
+    assert.match(link, /#gs1:.*my%20sound/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${bar} button:has-text("export")`)]);
+    const exported = join(TEST_OUT_DIR, 'instrument', 'exported-presets.json');
+    await download.saveAs(exported);
+    assert.equal(JSON.parse(await readFile(exported, 'utf8')).length, 5);
+    await page.click(`${bar} button:has-text("delete")`);
+    assert.equal((await names()).length, 4);
+    await page.setInputFiles(`${bar} input[type=file]`, exported);
+    await page.waitForFunction(() => (document.querySelector('gansynth-instrument') as unknown as { presets: unknown[] }).presets.length === 9);
+    // A fresh page opened with the link gets the shared bank (the fragment wins over localStorage).
+    await page.goto(link.replace(/^https?:\/\/[^/]+/, opened.url));
+    await page.reload(); // same URL but the fragment: goto alone is a same-document navigation
+    await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);
+    assert.deepEqual(await names(), ['seed 1', 'seed 2', 'seed 3', 'seed 4', 'my sound']);
   });
 });

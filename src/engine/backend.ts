@@ -157,3 +157,18 @@ export function fitWebglConvToLimits(config: ModelConfig, limits: BackendLimits)
   tf.env().set('WEBGL_CONV_IM2COL', false);
   return true;
 }
+
+/** "vendor architecture" of the WebGPU adapter tfjs runs on ('' on other backends or when unknown). */
+export function webgpuAdapterDescription(): string {
+  if (tf.getBackend() !== 'webgpu') return '';
+  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  return [info?.vendor, info?.architecture].filter(Boolean).join(' ');
+}
+
+/**
+ * True when tfjs runs WebGPU on a software rasteriser (SwiftShader, llvmpipe/lavapipe): there a `paper` note takes
+ * minutes (measured ~0.04–0.3 GFLOP/s), slower than tfjs-wasm on the same CPU.
+ */
+export function isSoftwareWebgpu(): boolean {
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(webgpuAdapterDescription());
+}

@@ -52,6 +52,15 @@ test('generate writes one 16-bit WAV per note at the requested rate, reproducibl
   assert.deepEqual(readFileSync(join(OUT, 'b', 'gansynth-p60-s8.wav')), readFileSync(join(OUT, 'a', 'gansynth-p60-s8.wav')));
 });
 
+test('generate --backend auto skips a software WebGPU adapter (SwiftShader here) for wasm', async () => {
+  const c = capture();
+  assert.equal(await runCli(['generate', '--model', MODEL, '--pitch', '30', '--out', join(OUT, 'auto'), '--rate', '16000'], c.io), 0, c.err.join('\n'));
+  const line = c.out.find((l) => l.startsWith('model ')) ?? '';
+  if (c.err.some((l) => /webgpu adapter is software/.test(l))) assert.match(line, /backend wasm/);
+  else assert.match(line, /backend (tensorflow|webgpu|wasm|cpu)/);
+  assert.equal(readdirSync(join(OUT, 'auto')).length, 1);
+});
+
 test('generate: clear errors for bad arguments', async () => {
   const bad: [string[], RegExp][] = [
     [['--out', OUT], /--model is required/],

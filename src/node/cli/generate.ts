@@ -11,6 +11,7 @@ import { PITCH_MAX, PITCH_MIN } from '../../shared/constants.ts';
 import { encodeWav } from '../../shared/wav.ts';
 import { randomLatent } from '../../engine/latent.ts';
 import { NoteRenderer } from '../../engine/renderer.ts';
+import { isSoftwareWebgpu, webgpuAdapterDescription } from '../../engine/backend.ts';
 import { useNodeBackend, type NodeBackendName } from '../backends.ts';
 import { loadModelFromDisk } from '../model-io.ts';
 import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
@@ -31,7 +32,8 @@ const HELP = `usage: gansynth generate --model DIR|URL|default --out DIR [option
   --count N                notes per pitch, each its own random latent (default 1)
   --seed S                 latent of note i is randomLatent(S + i) (default 1)
   --rate HZ                output sample rate, 8000..192000 (default 16000, the model's)
-  --backend NAME           ${BACKENDS.join('|')} (default auto: tensorflow > webgpu > wasm > cpu)
+  --backend NAME           ${BACKENDS.join('|')} (default auto: tensorflow > webgpu > wasm > cpu;
+                           auto skips a software WebGPU adapter such as SwiftShader)
   --max-batch N            notes per generator call (default: the backend's rule)
   --help`;
 
@@ -85,7 +87,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
     io.out(HELP);
     return;
   }
-  const backend: NodeBackendName = await useNodeBackend(args.backend);
+  let backend: NodeBackendName = await useNodeBackend(args.backend);
+  if (args.backend === 'auto' && backend === 'webgpu' && isSoftwareWebgpu()) {
+    // Dawn found only a software adapter: tfjs-wasm is faster on the same CPU.
+    io.err(`webgpu adapter is software (${webgpuAdapterDescription()}): using wasm; --backend webgpu forces it`);
+    backend = await useNodeBackend('wasm');
+  }
   const model = await loadModelFromDisk(args.model);
   const renderer = new NoteRenderer({ model, sampleRateHz: args.rateHz, backend: 'current', maxBatch: args.maxBatch });
   try {

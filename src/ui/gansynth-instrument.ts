@@ -219,12 +219,12 @@ export class GansynthInstrument extends LitElement {
     if (changed.has('model') && this.model && !this.started) this.started = this.boot();
     if (!this.started) return;
     if (changed.has('volume') || changed.has('polyphony') || changed.has('release')) {
-      this.guard(() => this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release }));
+      this.guard(() => this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release }), false);
     }
     if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
     const rangeChanged = (changed.has('low') && changed.get('low') !== undefined) || (changed.has('high') && changed.get('high') !== undefined);
     if (rangeChanged) void this.renderCurrent();
-    if (changed.has('midiChannel')) this.guard(() => (this.engine.midi.channel = this.midiChannel));
+    if (changed.has('midiChannel')) this.guard(() => (this.engine.midi.channel = this.midiChannel), false);
     if (changed.has('preset') && this.preset && changed.get('preset') !== undefined) void this.setPreset(this.preset).catch((e) => this.report(e));
   }
 
@@ -350,12 +350,13 @@ export class GansynthInstrument extends LitElement {
     this.midiChannel = ev.detail.channel;
   };
 
-  private guard(f: () => void): void {
+  /** Runs `f`; an error is shown and fired, and rethrown to a caller of the public API (`rethrow`). */
+  private guard(f: () => void, rethrow = true): void {
     try {
       f();
     } catch (e) {
       this.report(e);
-      throw e;
+      if (rethrow) throw e;
     }
   }
 

@@ -213,4 +213,21 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     assert.ok(onsetFrame >= scheduledFrame, `no sound before the scheduled frame (${onsetFrame} < ${scheduledFrame})`);
     assert.ok(onsetFrame - scheduledFrame < 64, `onset within 64 frames of the schedule (${onsetFrame - scheduledFrame})`);
   });
+
+  test('a GPU backend (WebGL2 on SwiftShader) renders through the element and plays', async () => {
+    // WebGL is the GPU path that fits the budget here: ~17 s for 2 pitches; SwiftShader WebGPU took ~146 s.
+    const ms = await page.evaluate(() => {
+      (window as any).gsTest.el = undefined;
+      return gsTest.mount({ model: '/tiny/', workerUrl: '/static/render-worker.js', attrs: { backend: 'webgl', low: '60', high: '61', 'midi-input': 'none' } });
+    });
+    const state = await page.evaluate(() => gsTest.el.engineState);
+    console.log(`# webgl instrument (2 pitches, in a Worker) ready in ${Math.round(ms)} ms`);
+    assert.equal(state.backend, 'webgl');
+    assert.equal(state.bankDone, 2);
+    await page.evaluate(() => gsTest.el.noteOn(61, 100));
+    await sleep(150);
+    const rec = await page.evaluate(() => gsTest.record(300));
+    await page.evaluate(() => gsTest.el.noteOff(61));
+    assert.ok(median(rec.rms) > 0.01, `the WebGL-rendered note sounds (median RMS ${median(rec.rms)})`);
+  });
 });

@@ -7,36 +7,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useNodeBackend, type NodeBackendName } from '../src/node/backends.ts';
 import { GANSYNTH_SPECTRAL, MAGENTA_NORMALIZATION } from '../src/shared/model-config.ts';
-import { disposeSpectralCache, featuresToWaves, wavesToFeatures } from '../src/engine/spectral.ts';
+import { disposeSpectralCache, featuresToWaves, featuresToWavesFlops, wavesToFeatures } from '../src/engine/spectral.ts';
+import type { BenchRow } from './types.ts';
 import { testWave } from '../test/unit/support/spectral-fixtures.ts';
-import { dftFactors } from '../src/engine/dft.ts';
-
-/** Same shape as bench/types.ts BenchRow (kept structural so this file runs before that one exists). */
-interface SpectralBenchRow {
-  suite: string;
-  name: string;
-  backend?: string;
-  value: number;
-  unit: string;
-  extra?: Record<string, unknown>;
-}
-
-/**
- * Matmul GFLOP per note of featuresToWaves at GANSynth size: the split iDFT (dft.ts) per frame is
- * Q·(P+2)·2P·2 + P·2Q·Q·2; the sparse mel→linear product (~0.5 MFLOP) is left out.
- */
-function gflopPerNote(): number {
-  const { p, q } = dftFactors(GANSYNTH_SPECTRAL.nFft)!;
-  return (GANSYNTH_SPECTRAL.frames * (q * (p + 2) * 2 * p * 2 + p * 2 * q * q * 2)) / 1e9;
-}
 
 /** Times featuresToWaves for a bank of notes on each backend in SPECTRAL_BENCH_BACKENDS. */
-export async function run(): Promise<SpectralBenchRow[]> {
+export async function run(): Promise<BenchRow[]> {
   const backends = (process.env.SPECTRAL_BENCH_BACKENDS ?? 'wasm,cpu').split(',').map((s) => s.trim()) as NodeBackendName[];
   const notes = Number(process.env.SPECTRAL_BENCH_NOTES ?? 61);
   if (!Number.isInteger(notes) || notes < 1) throw new Error(`SPECTRAL_BENCH_NOTES must be a positive integer, got ${process.env.SPECTRAL_BENCH_NOTES}`);
   const spec = GANSYNTH_SPECTRAL;
-  const rows: SpectralBenchRow[] = [];
+  const rows: BenchRow[] = [];
   for (const backend of backends) {
     try {
       await useNodeBackend(backend);
@@ -57,13 +38,14 @@ export async function run(): Promise<SpectralBenchRow[]> {
     const ms = performance.now() - t0;
     tf.dispose([out, bank]);
     disposeSpectralCache();
+    const gflop = featuresToWavesFlops(spec) / 1e9;
     rows.push({
       suite: 'spectral',
       name: `featuresToWaves ${notes} notes`,
-      backend,
+      backend: `node-${backend}`,
       value: ms,
       unit: 'ms',
-      extra: { msPerNote: ms / notes, gflops: (gflopPerNote() * notes) / (ms / 1000), gflopPerNote: gflopPerNote() },
+      extra: { msPerNote: ms / notes, gflops: (gflop * notes) / (ms / 1000), gflopPerNote: gflop },
     });
   }
   return rows;

@@ -214,7 +214,7 @@ export interface EncodedModelDir {
 export function encodeModelDir(
   specs: readonly ParamSpec[], values: readonly Float32Array[],
   model: { config: ModelConfig; normalization: NormalizationConfig; meta: ModelMeta },
-  opts: { emaSuffix?: boolean; shardPrefix?: string } = {},
+  opts: { emaSuffix?: boolean; shardPrefix?: string; shardBytes?: number } = {},
 ): EncodedModelDir {
   const total = specs.reduce((n, s, i) => {
     const size = s.shape.reduce((a, b) => a * b, 1);
@@ -227,10 +227,12 @@ export function encodeModelDir(
     all.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), offset);
     offset += v.byteLength;
   });
-  const count = Math.max(1, Math.ceil(total / SHARD_BYTES));
+  const shardBytes = opts.shardBytes ?? SHARD_BYTES;
+  if (!Number.isInteger(shardBytes) || shardBytes <= 0 || shardBytes % 4 !== 0) throw new Error(`shardBytes must be a positive multiple of 4, got ${shardBytes}`);
+  const count = Math.max(1, Math.ceil(total / shardBytes));
   const prefix = opts.shardPrefix ?? 'group1';
   const shards = new Map<string, Uint8Array>();
-  for (let i = 0; i < count; i++) shards.set(`${prefix}-shard${i + 1}of${count}.bin`, all.subarray(i * SHARD_BYTES, Math.min(total, (i + 1) * SHARD_BYTES)));
+  for (let i = 0; i < count; i++) shards.set(`${prefix}-shard${i + 1}of${count}.bin`, all.subarray(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
   const manifest: ManifestGroup[] = [{
     paths: [...shards.keys()],
     weights: specs.map((s) => ({ name: opts.emaSuffix ? s.name + EMA_SUFFIX : s.name, shape: [...s.shape], dtype: 'float32' })),

@@ -62,6 +62,12 @@ export interface SaveModelOptions {
   allToRgb?: boolean;
   /** Write names with `/ExponentialMovingAverage` and no model.json: Magenta's hosted-checkpoint layout. */
   magentaLayout?: boolean;
+  /**
+   * Shard size in bytes (default 4 MiB, tfjs's). magenta-js (tfjs 2 `loadWeights`) requests all shards at once
+   * and reads no body until every response has started, so from an HTTP/1.1 server (6 connections per host in
+   * Chromium) it deadlocks on more than 6 shards: use ≥ 8 MiB shards for a paper model meant for magenta-js.
+   */
+  shardBytes?: number;
 }
 
 /**
@@ -75,7 +81,7 @@ export async function saveModelDir(dir: string, model: SaveModelInput, opts: Sav
     config: model.config,
     normalization: model.normalization ?? model.config.normalization,
     meta: { ...(model.meta ?? {}) },
-  }, { emaSuffix: opts.magentaLayout });
+  }, { emaSuffix: opts.magentaLayout, shardBytes: opts.shardBytes });
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, bytes] of encoded.shards) {

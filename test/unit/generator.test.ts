@@ -97,7 +97,7 @@ test('progressive growing: stable stages equal the pure lower-resolution generat
     // A generator truncated to blocks 1..k+1 is Magenta's network at the stable stage `progress = k`.
     const sub: ModelConfig = { ...cfg, filters: cfg.filters.slice(0, k + 1) };
     const y = generatorForward(params, sub, z, onehot);
-    const v = upscaleJs(await y.data(), y.shape, cfg.scaleBase ** (BLOCKS - 1 - k));
+    const v = upscaleJs((await y.data()) as Float32Array, y.shape, cfg.scaleBase ** (BLOCKS - 1 - k));
     y.dispose();
     return v;
   };

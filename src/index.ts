@@ -1,6 +1,37 @@
-/** gansynth-web: the library's public API. */
+/**
+ * gansynth-web: the library's public API (browser and Node; Node-only helpers live in src/node and the trainer).
+ * tfjs, lit, webmidi and @tonejs/midi stay external in the ESM build.
+ */
+// Shared: constants, configs, randomness, audio files, f0, the worklet protocol and loop regions.
 export * from './shared/constants.ts';
 export * from './shared/model-config.ts';
 export * from './shared/random.ts';
 export * from './shared/wav.ts';
 export * from './shared/pitch.ts';
+export * from './shared/protocol.ts';
+export * from './shared/loop.ts';
+
+// Engine: spectral ops, generator, weights, rendering, latents and presets, MIDI files.
+export * from './engine/spectral.ts';
+export * from './engine/mel.ts';
+export * from './engine/generator.ts';
+export * from './engine/weights.ts';
+export * from './engine/model-format.ts';
+export * from './engine/backend.ts';
+export * from './engine/resample.ts';
+export * from './engine/renderer.ts';
+export * from './engine/worker-client.ts';
+export * from './engine/latent.ts';
+export * from './engine/presets.ts';
+export * from './engine/midi-notes.ts';
+export * from './engine/latent-timeline.ts';
+export * from './engine/midi-render.ts';
+
+// Worklet: the pure voice engine (the processor itself is dist/worklet/processor.js).
+export { VoiceEngine, STEAL_FADE_SEC, DEFAULT_BEND_RANGE_SEMITONES } from './worklet/voice-engine.ts';
+
+// UI: the Lit elements and the controller that owns the AudioContext, worklet node and MIDI.
+export * from './ui/gansynth-instrument.ts';
+export * from './ui/midi-file-renderer.ts';
+export * from './ui/audio-engine-controller.ts';
+export { renderScheduleOffline } from './ui/midi-offline.ts';

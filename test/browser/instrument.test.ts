@@ -197,6 +197,38 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), 0);
   });
 
+  test('volume and release attributes reach the audio', async () => {
+    await midi(page, [0x90, 60, 100]);
+    await sleep(300);
+    const on = median((await page.evaluate(() => gsTest.record(200))).rms);
+    await page.evaluate(() => gsTest.el.setAttribute('volume', '0'));
+    await sleep(150); // the gain glides with a 10 ms time constant
+    const muted = Math.max(...(await page.evaluate(() => gsTest.record(200))).rms);
+    assert.equal(await voices(page), 1, 'the voice still plays');
+    await page.evaluate(() => gsTest.el.setAttribute('volume', '0.8'));
+    await sleep(150);
+    const back = median((await page.evaluate(() => gsTest.record(200))).rms);
+    console.log(`# volume 0.8 → 0 → 0.8: median RMS ${on.toFixed(4)}, max ${muted.toExponential(1)}, median ${back.toFixed(4)}`);
+    assert.ok(on > 0.01 && back > 0.01 && muted < 1e-4, 'volume 0 silences the output, 0.8 brings it back');
+    await page.evaluate(() => gsTest.el.setAttribute('release', '0.02'));
+    await sleep(50);
+    await midi(page, [0x80, 60, 0]);
+    await sleep(120); // well under the default 0.3 s release
+    assert.equal(await voices(page), 0, 'a 20 ms release has ended');
+    await page.evaluate(() => {
+      gsTest.el.setAttribute('volume', '0.8');
+      gsTest.el.setAttribute('release', '0.3');
+    });
+  });
+
+  test('errors are shown in the status line and fired, not swallowed', async () => {
+    const message = await page.evaluate(() => gsTest.mount({ model: '/no-such-model/', attrs: { 'midi-input': 'none' } }).then(() => 'resolved', (e: Error) => e.message));
+    const status = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    assert.match(message, /no-such-model/);
+    assert.match(status, /error: .*no-such-model/);
+    await page.evaluate(() => gsTest.el.remove());
+  });
+
   test('host AudioContext: element.output routed by the host, notes scheduled sample-accurately (main-thread renderer)', async () => {
     const ms = await page.evaluate(() => {
       (window as any).gsTest.el = undefined;

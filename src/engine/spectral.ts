@@ -108,8 +108,8 @@ export function denormalize(s: Specgram, norm: NormalizationConfig): Specgram {
 /**
  * A square mel matrix `M [bins, bins]` in column-sparse form: for output column j, the row indices and
  * weights of its non-zeros, padded to the widest column (index 0, weight 0). Magenta's matrices have at
- * most 6 (linear→mel) and 2 (mel→linear) non-zeros per column at GANSynth size, so `x @ M` as a gather and a
- * weighted sum costs ~bins·6 multiply-adds per frame instead of bins² (0.1 % of the dense matmul).
+ * most 6 (linear→mel) and 2 (mel→linear) non-zeros per column at GANSynth size, so `x @ M` as gathers and a
+ * weighted sum costs ~bins·6 multiply-adds per frame instead of bins² (0.6 % of the dense matmul).
  */
 interface SparseColumns {
   readonly indices: Int32Array; // [bins, width] row-major
@@ -160,7 +160,7 @@ export function melMatrices(spec: SpectralConfig): { linearToMel: tf.Tensor2D; m
 export type MelDirection = 'linearToMel' | 'melToLinear';
 
 /**
- * `x @ M` over the bins axis for Magenta's linear→mel or mel→linear matrix (mel.ts), as a gather of each
+ * `x @ M` over the bins axis for Magenta's linear→mel or mel→linear matrix (mel.ts), as gathers of each
  * output bin's few non-zero rows and a weighted sum: exact same result as the dense product, on every backend.
  * @param x `[batch, frames, bins]`
  * @returns `[batch, frames, bins]`
@@ -171,12 +171,15 @@ export function applyMelMatrix(x: tf.Tensor3D, direction: MelDirection, spec: Sp
   if (x.shape[2] !== n) throw new Error(`applyMelMatrix: expected ${n} bins, got ${x.shape[2]}`);
   const sparse = sparseColumns(direction === 'linearToMel' ? linearToMelMatrix(spec) : melToLinearMatrix(spec), n);
   const w = sparse.width;
-  const indices = cachedConstant(`${direction}-indices`, spec, [n, w], () => sparse.indices, 'int32');
-  const weights = cachedConstant(`${direction}-weights`, spec, [n, w], () => sparse.weights);
+  // One gather + multiply per non-zero slot r, summed with addN: no reduction kernel over a tiny axis (tfjs-webgpu
+  // runs a 256-thread workgroup per output for that, pathological on SwiftShader: 10 s per note at width 2).
+  const slots = Array.from({ length: w }, (_, r) => ({
+    indices: cachedConstant(`${direction}-indices-${r}`, spec, [1, n], () => Array.from({ length: n }, (_, j) => sparse.indices[j * w + r]), 'int32'),
+    weights: cachedConstant(`${direction}-weights-${r}`, spec, [1, n], () => Array.from({ length: n }, (_, j) => sparse.weights[j * w + r])),
+  }));
   return tf.tidy(() => {
-    const [b, t] = x.shape;
-    const gathered = tf.reshape(tf.gather(x, tf.reshape(indices, [n * w]), 2), [b, t, n, w]);
-    return tf.sum(tf.mul(gathered, weights), 3) as tf.Tensor3D;
+    const terms = slots.map((slot) => tf.mul(tf.gather(x, tf.reshape(slot.indices, [n]), 2), slot.weights));
+    return (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Tensor3D;
   });
 }
 
@@ -216,7 +219,7 @@ function checkSpecShape(name: string, x: tf.Tensor, spec: SpectralConfig): void 
  * Waves → the normalised features the generator produces and the discriminator reads:
  * `[batch, frames, bins, 2]`, channel 0 = log (mel) magnitude·magA + magB, channel 1 = (mel) IF·ifA + ifB.
  * Mel (spec.mel) is Magenta's waves_to_melspecgrams; otherwise waves_to_specgrams.
- * Cost per GANSynth example: 1.07 GFLOP (STFT matmul) + elementwise/gather work (~10 M operations).
+ * Cost per GANSynth example: 0.137 GFLOP (split-DFT STFT + sparse mel, see wavesToFeaturesFlops) + elementwise work.
  * @param waves `[batch, audioLengthSamples]`
  */
 export function wavesToFeatures(waves: tf.Tensor2D, spec: SpectralConfig, norm: NormalizationConfig): tf.Tensor4D {
@@ -235,7 +238,7 @@ export function wavesToFeatures(waves: tf.Tensor2D, spec: SpectralConfig, norm: 
  * magnitude sqrt(exp(logMel) @ M2L), phase cumsum(melIF·π) @ M2L; linear: exp(logMag), cumsum(IF·π);
  * polar → complex → {@link istft}. Phases are reduced mod 2π before cos/sin (GPU sin/cos lose accuracy
  * on the hundreds of radians a cumsum reaches).
- * Cost per GANSynth example: 1.07 GFLOP (iSTFT matmul) + elementwise/gather work (~5 M operations).
+ * Cost per GANSynth example: 0.135 GFLOP (split-DFT iSTFT + sparse mel, see featuresToWavesFlops) + elementwise work.
  * @param features `[batch, frames, bins, 2]`
  * @returns `[batch, audioLengthSamples]`
  */

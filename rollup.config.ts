@@ -3,7 +3,7 @@
  * self-contained file, and the demo page (everything bundled) that `npm start` serves.
  */
 import { existsSync } from 'node:fs';
-import type { RollupOptions } from 'rollup';
+import type { Plugin, RollupOptions } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
@@ -13,6 +13,16 @@ const onwarn: RollupOptions['onwarn'] = (w, warn) => {
   // tfjs ships `this` at module top level and circular imports; both are harmless.
   if (w.code === 'THIS_IS_UNDEFINED' || w.code === 'CIRCULAR_DEPENDENCY') return;
   warn(w);
+};
+
+/**
+ * tfjs-backend-wasm's Emscripten glue imports Node built-ins it only uses under Node; in the browser bundle they
+ * resolve to an empty module (otherwise the page fails with "Failed to resolve module specifier fs").
+ */
+const emptyNodeBuiltins: Plugin = {
+  name: 'empty-node-builtins',
+  resolveId: (id) => (/^(node:)?(fs|path|os|crypto|worker_threads|perf_hooks|url|util)$/.test(id) ? '\0empty' : null),
+  load: (id) => (id === '\0empty' ? 'export default {};' : null),
 };
 
 const builds: RollupOptions[] = [];
@@ -37,7 +47,7 @@ if (existsSync('demo/main.ts')) {
   builds.push({
     input: { main: 'demo/main.ts', ...(existsSync('src/engine/worker.ts') ? { 'render-worker': 'src/engine/worker.ts' } : {}) },
     output: { dir: 'dist/demo', format: 'es', sourcemap: true, entryFileNames: '[name].js' },
-    plugins: [nodeResolve({ browser: true }), commonjs(), ts()],
+    plugins: [emptyNodeBuiltins, nodeResolve({ browser: true }), commonjs(), ts()],
     onwarn,
   });
 }

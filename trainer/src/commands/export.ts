@@ -10,6 +10,7 @@ import { saveModelDir } from '../../../src/node/model-io.ts';
 import { useNodeBackend } from '../../../src/node/backends.ts';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { readRunInfo } from '../train/run.ts';
+import { stageAt } from '../train/schedule.ts';
 
 /** One line for the CLI's usage list. */
 export const summary = "export a run's EMA generator as a model directory the engine loads";
@@ -32,6 +33,12 @@ export async function exportRun(runDir: string, outDir: string, opts: { checkpoi
     const ema = tensors.ema;
     if (!ema) throw new Error(`${ckpt}: no EMA weights`);
     const model = meta.trainConfig.model;
+    const progress = stageAt(meta.trainConfig, meta.imageId).progress;
+    if (progress < model.filters.length - 1) {
+      // The engine renders the full-resolution path (block N's to_rgb); before the last stage that path is
+      // still (partly) untrained, so the export works but sounds like its lower-resolution self at best.
+      console.warn(`warning: ${ckpt} is at progress ${progress.toFixed(3)} of ${model.filters.length - 1}: the exported full-resolution generator has not been trained to the last stage yet`);
+    }
     const params: Record<string, tf.Tensor> = {};
     for (const s of generatorParamSpecs(model)) {
       const t = ema[s.name];
@@ -53,6 +60,7 @@ export async function exportRun(runDir: string, outDir: string, opts: { checkpoi
           steps: meta.step,
           images: meta.imageId,
           stage: meta.stage,
+          progress,
           emaDecay: meta.trainConfig.emaDecay,
           exportedAt: new Date().toISOString(),
           ...meta.info,

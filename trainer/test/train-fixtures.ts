@@ -3,7 +3,6 @@
  * seeded synthetic dataset of pitch-dependent "spectrograms" (a bright horizontal band whose height follows the
  * pitch, plus seeded noise), in memory. The data pipeline has its own tests; these exercise the trainer.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
 import { SeededRandom } from '../../src/shared/random.ts';
 import { useTrainingBackend } from '../src/train/backend.ts';
@@ -53,6 +52,5 @@ export function testData(model: ModelConfig = TEST_MODEL, n = 8, seed = 11): InM
 
 /** Initialises the CPU backend and the gradient registry once. */
 export async function cpuTraining(): Promise<void> {
-  if (tf.getBackend() !== 'cpu') await useTrainingBackend('cpu');
-  else await useTrainingBackend('cpu');
+  await useTrainingBackend('cpu');
 }

@@ -40,6 +40,14 @@ export class RenderWorkerClient {
     if (typeof worker === 'string' || worker instanceof URL) {
       this.ownedWorker = new Worker(worker, { type: 'module' });
       this.port = this.ownedWorker as unknown as RenderPort;
+      // A Worker script that fails to load or throws at top level posts no message: fail initialize() instead of hanging.
+      this.ownedWorker.addEventListener('error', (e) => {
+        const err = new Error(`render worker ${String(worker)} failed: ${e.message || 'script error (check its URL and the console)'}`);
+        this.initWaiter?.reject(err);
+        this.initWaiter = null;
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
     } else {
       this.ownedWorker = null;
       this.port = worker;

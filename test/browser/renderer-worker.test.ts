@@ -54,3 +54,8 @@ for (const backend of (process.env.RENDERER_BACKENDS?.split(',') ?? ['webgpu', '
     console.log(`# ${backend} in Worker: batch ≤ ${r.maxBatch} (${r.limitSource}); init ${r.initMs.toFixed(0)} ms, first note ${r.firstNoteMs.toFixed(0)} ms, 4 notes ${r.renderMs.toFixed(0)} ms`);
   });
 }
+
+test('a Worker script that does not load fails initialize() instead of hanging', { skip, timeout: 30_000 }, async () => {
+  const message = await opened!.page.evaluate((u) => window.workerInitError(u), '/render-worker/missing.js');
+  assert.match(message, /render worker \/render-worker\/missing.js failed/);
+});

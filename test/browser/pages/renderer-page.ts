@@ -36,6 +36,7 @@ declare global {
   interface Window {
     rendererPageReady: boolean;
     runWorkerBank(opts: { workerUrl: string; modelUrl: string; backend: string; pitches: number[]; priority: number[]; sampleRateHz: number; seed: number; maxBatch?: number }): Promise<WorkerBankResult>;
+    workerInitError(workerUrl: string): Promise<string>;
     benchPageRenderer(opts: { modelUrl: string; backend: string; pitches: number[]; sampleRateHz: number; maxBatch?: number; profile: boolean }): Promise<PageBenchResult>;
   }
 }
@@ -84,6 +85,18 @@ window.benchPageRenderer = async (o) => {
   } finally {
     renderer.dispose();
     disposeSpectralCache();
+  }
+};
+
+window.workerInitError = async (workerUrl) => {
+  const client = new RenderWorkerClient(workerUrl, { model: '/model/', sampleRateHz: 48000 });
+  try {
+    await client.initialize();
+    return 'initialize() resolved';
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    client.dispose();
   }
 };
 

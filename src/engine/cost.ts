@@ -5,11 +5,12 @@
  */
 import { type ModelConfig, blockShape, pitchCount } from '../shared/model-config.ts';
 import { designResampler, resampledLength } from './resample.ts';
+import { featuresToWavesFlops } from './spectral.ts';
 
 /** FLOPs of one note, by stage. */
 export interface NoteFlops {
   generator: number;
-  /** mel → linear (2 matmuls) and the matmul iSTFT (spectral.ts / stft.ts). */
+  /** mel → linear and the iSTFT, as featuresToWaves computes them (spectral.ts / stft.ts). */
   spectral: number;
   resample: number;
   total: number;
@@ -33,11 +34,9 @@ export function generatorFlops(config: ModelConfig): number {
   return flops;
 }
 
-/** Spectral inverse FLOPs of one note: mel→linear for magnitude and phase, then a [2·bins → nFft] DFT matmul per frame. */
+/** Spectral inverse FLOPs of one note: what featuresToWaves computes (sparse mel→linear, split-DFT iSTFT). */
 export function spectralFlops(config: ModelConfig): number {
-  const { frames, bins, nFft, mel } = config.spectral;
-  const melFlops = mel ? 2 * (2 * frames * bins * bins) : 0;
-  return melFlops + 2 * frames * (2 * bins) * nFft;
+  return featuresToWavesFlops(config.spectral);
 }
 
 /** Resampler FLOPs of one note at `outRateHz` (0 at the model's rate). */

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { isSoftwareWebgpu } from '../engine/backend.ts';
 
 /** Backends a Node process can ask for. */
 export type NodeBackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -69,14 +70,16 @@ async function tryBackend(name: NodeBackendName): Promise<boolean> {
 }
 
 /**
- * Initialises `name`, or the first that works of tensorflow > webgpu > wasm > cpu when `name` is 'auto'.
- * Throws with the reason when a named backend cannot start. Returns the backend in use.
+ * Initialises `name`, or the first that works of tensorflow > webgpu > wasm > cpu when `name` is 'auto'; `auto`
+ * passes over a software WebGPU adapter (SwiftShader: ~0.01–0.3 GFLOP/s measured, far slower than wasm on the same
+ * CPU). Throws with the reason when a named backend cannot start. Returns the backend in use.
  */
 export async function useNodeBackend(name: NodeBackendName | 'auto' = 'auto'): Promise<NodeBackendName> {
   const order: NodeBackendName[] = name === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [name];
   for (const b of order) {
     if (await tryBackend(b)) {
       await tf.ready();
+      if (name === 'auto' && b === 'webgpu' && isSoftwareWebgpu()) continue;
       return b;
     }
   }

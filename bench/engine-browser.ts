@@ -69,7 +69,8 @@ async function magentaRows(ours: BenchRow[]): Promise<BenchRow[]> {
     await import('@tensorflow/tfjs-backend-cpu');
     await tf.setBackend('cpu');
     const params = initGeneratorParams(PAPER_CONFIG, 1);
-    await saveModelDir(ckpt, { config: PAPER_CONFIG, params }, { magentaLayout: true });
+    // 8 MiB shards (4 files): magenta-js (tfjs 2) requests every shard at once and stalls on > 6 over HTTP/1.1.
+    await saveModelDir(ckpt, { config: PAPER_CONFIG, params }, { magentaLayout: true, shardBytes: 8 * 1024 * 1024 });
     tf.dispose(Object.values(params));
   }
   const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages/magenta-gansynth.ts'), { extraMounts: [{ prefix: '/ckpt/', dir: ckpt }] });

@@ -20,7 +20,7 @@ import { classifyAll, fitClassifier, generateNotes, inputsOfNotes, ndbVector, sc
 import { DEFAULT_CLASSIFIER_CONFIG } from '../eval/pitch-classifier.ts';
 import { pitchAccuracy } from '../eval/metrics.ts';
 import { renderReportHtml } from '../eval/report-html.ts';
-import { spectrogramPng } from '../report/png.ts';
+import { spectrogramPng } from '../train/report-assets.ts';
 
 /** One line for the CLI's usage list. */
 export const summary = 'evaluate a model (PA, PE, IS, FID, NDB) against held-out real notes, with a pitch classifier';
@@ -155,10 +155,8 @@ export async function main(argv: string[]): Promise<void> {
         const wav = `samples/gen-${i}-p${pitches[i]}.wav`;
         const png = `samples/gen-${i}-p${pitches[i]}.png`;
         writeFileSync(join(out, wav), encodeWav([waves[i]!], spec.sampleRateHz));
-        const feat = tf.tidy(() =>
-          tf.slice(wavesToFeatures(tf.tensor2d(waves[i]!, [1, spec.audioLengthSamples]), spec, MAGENTA_NORMALIZATION), [0, 0, 0, 0], [1, -1, -1, 1]),
-        );
-        writeFileSync(join(out, png), spectrogramPng((await feat.data()) as Float32Array, spec.frames, spec.bins, 4));
+        const feat = tf.tidy(() => wavesToFeatures(tf.tensor2d(waves[i]!, [1, spec.audioLengthSamples]), spec, MAGENTA_NORMALIZATION));
+        writeFileSync(join(out, png), spectrogramPng((await feat.data()) as Float32Array, spec.frames, spec.bins, 2, 0, 4));
         feat.dispose();
         samples.push({ pitch: pitches[i]!, wav, png, sanity: sanity[i]! });
       }

@@ -157,6 +157,29 @@ function customConv(
   return tf.add(tf.conv2d(x, scaled, 1, padding), param(params, names.bias));
 }
 
+/**
+ * Block 1's conv0 before its activation: Magenta zero-pads the 1×1 input by (startH-1, startW-1) on each side and
+ * runs a 'valid' [startH, startW] conv. Only the centre of the padded input is non-zero, so
+ * out[i, j] = x · K[startH-1-i, startW-1-j] + bias: one matmul of x [b, C] with the kernel flipped along both
+ * spatial axes and laid out [C, startH·startW·F]. Same numbers as the padded conv (tested against it), and its
+ * gradient is a matmul too instead of Conv2DBackpropFilter over mostly zeros (0.8 s per step on tfjs-cpu).
+ */
+export function initialConv(params: Record<string, tf.Tensor>, x: tf.Tensor2D, config: ModelConfig): tf.Tensor4D {
+  return tf.tidy(() => {
+    const names = layerNames(1, 'conv0');
+    const kernel = param(params, names.kernel) as tf.Tensor4D;
+    const [kh, kw, inCh, outCh] = kernel.shape;
+    const [startH, startW] = config.startShape;
+    if (kh !== startH || kw !== startW || inCh !== x.shape[1]) {
+      throw new Error(`${names.kernel} is [${kernel.shape.join(', ')}], expected [${startH}, ${startW}, ${x.shape[1]}, F]`);
+    }
+    const scaled = tf.mul(kernel, kernelScale(kh * kw * inCh, 0));
+    const w = tf.reshape(tf.transpose(tf.reverse(scaled, [0, 1]), [2, 0, 1, 3]), [inCh, kh * kw * outCh]) as tf.Tensor2D;
+    const y = tf.reshape(tf.matMul(x, w), [x.shape[0], kh, kw, outCh]) as tf.Tensor4D;
+    return tf.add(y, param(params, names.bias));
+  });
+}
+
 /** Hidden conv: custom_conv2d → leaky ReLU 0.2 → pixel norm (Magenta's `_conv2d`). */
 function hiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: number, layer: 'conv0' | 'conv1', padding: 'same' | 'valid'): tf.Tensor4D {
   return pixelNorm(tf.leakyRelu(customConv(params, x, blockId, layer, padding, 0), LRELU_ALPHA));
@@ -176,7 +199,7 @@ export function boxUpscale(x: tf.Tensor4D, scale: number): tf.Tensor4D {
  *
  * Architecture (Magenta networks.generator, simple_arch=False): concat(z, pitch) as a 1×1 image →
  * pixel norm → zero-pad H by startH-1 and W by startW-1 on each side → 'valid' conv with a
- * [startH, startW] kernel (block 1 conv0) → then per block: [box upscale ×scaleBase (blocks ≥ 2), conv0]
+ * [startH, startW] kernel (block 1 conv0; computed as one matmul, see initialConv) → then per block: [box upscale ×scaleBase (blocks ≥ 2), conv0]
  * and conv1 (3×3 'same'); each hidden conv is custom_conv2d → leaky ReLU 0.2 → pixel norm (eps 1e-8).
  * to_rgb is a 1×1 conv to `colors` channels followed by tanh.
  *
@@ -206,11 +229,8 @@ export function generatorForward(
   const toRgbHeSlope = opts.toRgbHeSlope ?? 0;
   return tf.tidy(() => {
     const batch = z.shape[0];
-    const [startH, startW] = config.startShape;
-    let x = tf.reshape(tf.concat([z, pitchOneHot], 1), [batch, 1, 1, config.latentSize + pitchCount(config)]) as tf.Tensor4D;
-    x = pixelNorm(x);
-    x = tf.pad(x, [[0, 0], [startH - 1, startH - 1], [startW - 1, startW - 1], [0, 0]]);
-    x = hiddenConv(params, x, 1, 'conv0', 'valid');
+    const zc = tf.reshape(pixelNorm(tf.reshape(tf.concat([z, pitchOneHot], 1), [batch, 1, 1, -1]) as tf.Tensor4D), [batch, -1]) as tf.Tensor2D;
+    let x = pixelNorm(tf.leakyRelu(initialConv(params, zc, config), LRELU_ALPHA));
     x = hiddenConv(params, x, 1, 'conv1', 'same');
     let out: tf.Tensor4D | null = null;
     const lastBlock = Math.min(blocks, Math.floor(progress) + 2);

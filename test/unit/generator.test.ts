@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PAPER_CONFIG, TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
 import {
-  Generator, countParams, generatorAlpha, generatorForward, generatorParamSpecs, initGeneratorParams, pitchesToOneHot,
+  Generator, countParams, generatorAlpha, generatorForward, generatorParamSpecs, initGeneratorParams, initialConv, kernelScale, layerNames,
+  pitchesToOneHot,
 } from '../../src/engine/generator.ts';
 import { SeededRandom } from '../../src/shared/random.ts';
 
@@ -152,4 +153,31 @@ test('Generator: predict from arrays, pitch validation, dispose frees the weight
   gen.dispose();
   assert.equal(tf.memory().numTensors, before);
   assert.throws(() => gen.predict([z], [60]), /after dispose/);
+});
+
+test('block 1 conv0 as a matmul equals Magenta\'s zero-padded valid conv', () => {
+  const before = tf.memory().numTensors;
+  const params = initGeneratorParams(cfg, 11);
+  const inCh = cfg.latentSize + (cfg.pitchMax - cfg.pitchMin + 1);
+  const x = tf.tensor2d(new SeededRandom(12).normals(3 * inCh), [3, inCh]);
+  const [sh, sw] = cfg.startShape;
+  const fast = initialConv(params, x, cfg);
+  const slow = tf.tidy(() => {
+    const k = params[layerNames(1, 'conv0').kernel]!;
+    const scaled = tf.mul(k, kernelScale(sh * sw * inCh, 0)) as tf.Tensor4D;
+    const padded = tf.pad(tf.reshape(x, [3, 1, 1, inCh]), [[0, 0], [sh - 1, sh - 1], [sw - 1, sw - 1], [0, 0]]) as tf.Tensor4D;
+    return tf.add(tf.conv2d(padded, scaled, 1, 'valid'), params[layerNames(1, 'conv0').bias]!);
+  });
+  assert.deepEqual(fast.shape, slow.shape);
+  const a = fast.dataSync();
+  const b = slow.dataSync();
+  let maxErr = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxErr = Math.max(maxErr, Math.abs(a[i]! - b[i]!));
+    maxAbs = Math.max(maxAbs, Math.abs(b[i]!));
+  }
+  assert.ok(maxErr <= 1e-5 * maxAbs, `max error ${maxErr} vs max ${maxAbs}`);
+  tf.dispose([fast, slow, x, ...Object.values(params)]);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -65,9 +65,10 @@ instrument.addEventListener('ready', () => {
 // The MIDI-file renderer renders offline with the instrument's presets and model.
 const midiFile = document.createElement('gansynth-midi-renderer');
 midiFile.setAttribute('model-url', instrument.getAttribute('model')!);
-const syncPresets = () => Object.assign(midiFile, { presets: instrument.presets, selected: 0 });
+// The preset sounding now (a morph position between presets renders with the nearest one selected before it).
+const syncPresets = () => Object.assign(midiFile, { presets: instrument.presets, selected: Math.max(0, instrument.selectedPreset) });
 syncPresets();
-instrument.addEventListener('presets-changed', syncPresets);
+for (const event of ['presets-changed', 'bank-ready', 'bank-progress']) instrument.addEventListener(event, syncPresets);
 document.getElementById('midi-file')!.append(midiFile);
 
 document.getElementById('help-button')!.addEventListener('click', () => help.showModal());

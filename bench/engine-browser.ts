@@ -47,7 +47,7 @@ export async function runBrowserEngineBench(plans: [string, EnginePlanItem[]][],
       for (const item of items) {
         try {
           const r = await opened.page.evaluate((o) => window.benchPageRenderer(o), {
-            modelUrl: `/models/${item.config}/`, backend, pitches: spreadPitches(item.notes), sampleRateHz: BENCH_RATE_HZ, maxBatch: item.maxBatch, profile: true,
+            modelUrl: `/models/${item.config}/`, backend, pitches: spreadPitches(item.notes), sampleRateHz: BENCH_RATE_HZ, maxBatch: item.maxBatch, profile: true, memory: (process.env.ENGINE_BENCH_MEMORY ?? '1') !== '0',
           });
           rows.push(...measurementRows({ ...r, backend: `chromium-${r.backend}`, config: MODEL_CONFIGS[item.config]!, notes: item.notes }));
           console.error(`  chromium-${backend} ${item.config}: ${(r.renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes, batch ≤ ${r.maxBatch}, warm-up ${r.warmUpMs.toFixed(0)} ms)`);

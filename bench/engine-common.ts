@@ -43,6 +43,8 @@ export interface EngineMeasurement {
   renderMs: number;
   stages: StageTimings[];
   limitSource?: string;
+  /** Peak bytes held by live tensors (weights included) while one batch rendered under tf.profile, if measured. */
+  memory?: { peakTensorBytes: number; batch: number };
 }
 
 /** Rows for one measurement: ms/note, bank ms (extrapolated unless 61 notes ran), GFLOP/s, stage split. */
@@ -63,11 +65,18 @@ export function measurementRows(m: EngineMeasurement): BenchRow[] {
   const gflops = (f: number, ms: number) => (ms > 0 ? f / 1e9 / (ms / 1000) : 0);
   const name = m.config.name;
   const extrapolated = m.notes < BANK_PITCHES.length;
-  return [
+  const rows: BenchRow[] = [
     { suite: 'engine', name: `${name} ms/note`, backend: m.backend, value: msPerNote, unit: 'ms', extra },
     { suite: 'engine', name: `${name} 61-note bank`, backend: m.backend, value: extrapolated ? msPerNote * BANK_PITCHES.length : m.renderMs, unit: 'ms', extra: { ...extra, extrapolated } },
     { suite: 'engine', name: `${name} GFLOP/s (all stages)`, backend: m.backend, value: gflops(flops.total, msPerNote), unit: 'GFLOP/s', extra },
     { suite: 'engine', name: `${name} generator GFLOP/s`, backend: m.backend, value: gflops(flops.generator, split.generatorMsPerNote), unit: 'GFLOP/s', extra },
     { suite: 'engine', name: `${name} split gen/spec/resamp/readback`, backend: m.backend, value: split.generatorMsPerNote, unit: 'ms (generator)', extra: { ...split, text: `${split.generatorMsPerNote.toFixed(0)} / ${split.spectralMsPerNote.toFixed(0)} / ${split.resampleMsPerNote.toFixed(0)} / ${split.readbackMsPerNote.toFixed(1)} ms` } },
   ];
+  if (m.memory) {
+    rows.push({
+      suite: 'engine', name: `${name} tensor memory peak`, backend: m.backend, value: m.memory.peakTensorBytes / 2 ** 20, unit: 'MiB',
+      extra: { batch: m.memory.batch, note: 'tf.profile peakBytes over one batch: live tensor bytes incl. weights; backend pools and caches not counted' },
+    });
+  }
+  return rows;
 }

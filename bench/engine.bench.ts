@@ -11,6 +11,8 @@
  *     (the cpu backend compiles nothing, so it gets no warm-up note: its paper note alone takes minutes)
  *   ENGINE_BENCH_BROWSER="webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1"   ('' = skip Chromium)
  *   ENGINE_BENCH_MAGENTA=1   (@magenta/music GANSynth, paper, WebGL, one note after a warm-up; 0 = skip)
+ *   ENGINE_BENCH_MEMORY=1    (after timing, one more batch under tf.profile for the tensor memory peak; 0 = skip;
+ *                             never on the cpu backend, whose paper note alone takes minutes)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_CONFIGS } from '../src/shared/model-config.ts';
@@ -21,7 +23,6 @@ import { randomLatent } from '../src/engine/latent.ts';
 import { disposeSpectralCache } from '../src/engine/spectral.ts';
 import type { LoadedModel } from '../src/engine/weights.ts';
 import { BENCH_RATE_HZ, measurementRows, parsePlan, spreadPitches, type EnginePlanItem } from './engine-common.ts';
-import { runBrowserEngineBench } from './engine-browser.ts';
 import type { BenchRow } from './types.ts';
 
 const DEFAULT_NODE = 'wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:1';
@@ -56,9 +57,18 @@ async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Prom
     t0 = performance.now();
     await renderer.renderNotes(requests, BENCH_RATE_HZ, undefined, { onStageTimings: (s) => stages.push(s) });
     const renderMs = performance.now() - t0;
+    let memory: { peakTensorBytes: number; batch: number } | undefined;
+    if (backend !== 'cpu' && (process.env.ENGINE_BENCH_MEMORY ?? '1') !== '0') {
+      const batch = requests.slice(0, renderer.maxBatch);
+      const profile = await tf.profile(async () => {
+        await renderer.renderNotes(batch, BENCH_RATE_HZ);
+        return [];
+      });
+      memory = { peakTensorBytes: profile.peakBytes, batch: batch.length };
+    }
     const rows = measurementRows({
       backend: `node-${backend}`, config: model.config, notes: item.notes, maxBatch: renderer.maxBatch, warmUpMs, renderMs, stages,
-      limitSource: renderer.backendLimits?.source,
+      limitSource: renderer.backendLimits?.source, memory,
     });
     console.error(`  node-${backend} ${item.config}: ${(renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes, batch ≤ ${renderer.maxBatch}, warm-up ${warmUpMs.toFixed(0)} ms)`);
     return rows;
@@ -83,6 +93,10 @@ export async function run(): Promise<BenchRow[]> {
   }
   const browserPlans = parseBackendPlans(process.env.ENGINE_BENCH_BROWSER ?? DEFAULT_BROWSER);
   const magenta = (process.env.ENGINE_BENCH_MAGENTA ?? '1') !== '0';
-  if (browserPlans.length > 0 || magenta) rows.push(...(await runBrowserEngineBench(browserPlans, magenta)));
+  if (browserPlans.length > 0 || magenta) {
+    // Loaded only when used: it needs playwright-core and the test pages, which the GPU bundle (bench/gpu) leaves out.
+    const { runBrowserEngineBench } = await import('./engine-browser.ts');
+    rows.push(...(await runBrowserEngineBench(browserPlans, magenta)));
+  }
   return rows;
 }

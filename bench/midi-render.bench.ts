@@ -64,7 +64,3 @@ export async function run(): Promise<BenchRow[]> {
   });
   return rows;
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await run()) console.log(`${r.name}: ${r.value.toFixed(2)} ${r.unit}${r.extra ? ` ${JSON.stringify(r.extra)}` : ''}`);
-}

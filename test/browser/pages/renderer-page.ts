@@ -6,6 +6,7 @@ import { RenderWorkerClient } from '../../../src/engine/worker-client.ts';
 import { NoteRenderer, type StageTimings } from '../../../src/engine/renderer.ts';
 import { randomLatent } from '../../../src/engine/latent.ts';
 import { disposeSpectralCache } from '../../../src/engine/spectral.ts';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** What one Worker bank render reports. */
 export interface WorkerBankResult {
@@ -30,6 +31,8 @@ export interface PageBenchResult {
   renderMs: number;
   notes: number;
   stages: StageTimings[];
+  /** tf.profile peak of live tensor bytes over one more batch, when asked for. */
+  memory?: { peakTensorBytes: number; batch: number };
 }
 
 declare global {
@@ -37,7 +40,7 @@ declare global {
     rendererPageReady: boolean;
     runWorkerBank(opts: { workerUrl: string; modelUrl: string; backend: string; pitches: number[]; priority: number[]; sampleRateHz: number; seed: number; maxBatch?: number }): Promise<WorkerBankResult>;
     workerInitError(workerUrl: string): Promise<string>;
-    benchPageRenderer(opts: { modelUrl: string; backend: string; pitches: number[]; sampleRateHz: number; maxBatch?: number; profile: boolean }): Promise<PageBenchResult>;
+    benchPageRenderer(opts: { modelUrl: string; backend: string; pitches: number[]; sampleRateHz: number; maxBatch?: number; profile: boolean; memory?: boolean }): Promise<PageBenchResult>;
   }
 }
 
@@ -81,7 +84,16 @@ window.benchPageRenderer = async (o) => {
     t0 = performance.now();
     await renderer.renderBank(randomLatent(1), o.pitches, o.profile ? { onStageTimings: (s) => stages.push(s) } : {});
     const renderMs = performance.now() - t0;
-    return { backend: renderer.backend, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', warmUpMs, renderMs, notes: o.pitches.length, stages };
+    let memory: PageBenchResult['memory'];
+    if (o.memory) {
+      const batch = o.pitches.slice(0, renderer.maxBatch).map((pitch, i) => ({ pitch, latent: randomLatent(100 + i) }));
+      const profile = await tf.profile(async () => {
+        await renderer.renderNotes(batch, o.sampleRateHz);
+        return [];
+      });
+      memory = { peakTensorBytes: profile.peakBytes, batch: batch.length };
+    }
+    return { backend: renderer.backend, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', warmUpMs, renderMs, notes: o.pitches.length, stages, memory };
   } finally {
     renderer.dispose();
     disposeSpectralCache();

@@ -24,6 +24,22 @@ let registered = false;
 /** Registers every gradient the trainer needs, once per process. */
 export async function registerTrainingGradients(): Promise<void> {
   if (registered) return;
+  // Already registered when tfjs-core's register_all_gradients ran (the @tensorflow/tfjs union, or a bundle such as
+  // bench/gpu's that imports it): then there is no node_modules folder to scan, and nothing to add but comparisons.
+  if (!tf.getGradient('Conv2D')) await registerFromTfjsCoreFolder();
+  for (const kernelName of COMPARISON_KERNELS) {
+    if (tf.getGradient(kernelName)) continue;
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
+    });
+  }
+  registered = true;
+}
+
+/** Imports every dist/gradients/*_grad.js of tfjs-core and registers its configs. */
+async function registerFromTfjsCoreFolder(): Promise<void> {
   const require = createRequire(import.meta.url);
   const coreDir = dirname(require.resolve('@tensorflow/tfjs-core/package.json'));
   const gradDir = join(coreDir, 'dist', 'gradients');
@@ -35,13 +51,4 @@ export async function registerTrainingGradients(): Promise<void> {
       if (cfg && typeof cfg === 'object' && typeof cfg.kernelName === 'string') tf.registerGradient(cfg);
     }
   }
-  for (const kernelName of COMPARISON_KERNELS) {
-    if (tf.getGradient(kernelName)) continue;
-    tf.registerGradient({
-      kernelName,
-      inputsToSave: ['a', 'b'],
-      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
-    });
-  }
-  registered = true;
 }

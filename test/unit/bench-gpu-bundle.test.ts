@@ -1,0 +1,52 @@
+/**
+ * The GPU bench bundle (bench/gpu) must run with nothing but Node: built into a folder outside the repo (so no
+ * node_modules can be found), it loads tfjs's wasm and cpu backends, registers gradients for a training step, and
+ * writes a BenchReport with real measurements. The GPU machine's run is the same file with webgpu on NVIDIA.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildBenchBundle } from '../../bench/gpu/pack.ts';
+import type { BenchReport } from '../../bench/types.ts';
+
+test('bench/gpu bundle runs from a folder with no node_modules and reports training and spectral rows', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gsw-gpu-bundle-'));
+  try {
+    await buildBenchBundle(dir);
+    const out = join(dir, 'results');
+    const r = spawnSync(process.execPath, [join(dir, 'bench.mjs'), '--out', out, 'spectral', 'training'], {
+      cwd: dir, encoding: 'utf8', timeout: 240_000,
+      env: {
+        PATH: process.env.PATH, NODE_OPTIONS: '', SPECTRAL_BENCH_BACKENDS: 'wasm', SPECTRAL_BENCH_NOTES: '1',
+        TRAIN_BENCH_BACKENDS: 'cpu', TRAIN_BENCH_CONFIGS: 'tiny', TRAIN_BENCH_STAGES: '0', TRAIN_BENCH_STEPS: '1',
+      },
+    });
+    assert.equal(r.status, 0, `bundle exited ${r.status}:\n${r.stderr.slice(-3000)}`);
+    const files = readdirSync(out).filter((f) => f.endsWith('.json'));
+    assert.equal(files.length, 1);
+    const report = JSON.parse(readFileSync(join(out, files[0]!), 'utf8')) as BenchReport;
+    assert.deepEqual(report.failures, []);
+    const spectral = report.rows.find((x) => x.suite === 'spectral' && x.backend === 'node-wasm');
+    const training = report.rows.find((x) => x.suite === 'training' && x.backend === 'node-cpu');
+    assert.ok(spectral && spectral.value > 0 && Number.isFinite(spectral.value), `spectral row: ${JSON.stringify(spectral)}`);
+    assert.ok(training && training.value > 0 && Number.isFinite(training.value), `training row: ${JSON.stringify(training)}`);
+    assert.match(r.stdout, /images\/s/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench/gpu bundle names the benches it has when a filter matches none', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gsw-gpu-bundle-'));
+  try {
+    await buildBenchBundle(dir);
+    const r = spawnSync(process.execPath, [join(dir, 'bench.mjs'), 'nosuchbench'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_OPTIONS: '' } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no bench matches nosuchbench \(have engine\.bench\.ts/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

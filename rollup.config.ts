@@ -1,6 +1,7 @@
 /**
- * Builds (STYLE.md §10): the ESM library (tfjs and lit external), the AudioWorklet processor as one
- * self-contained file, and the demo page (everything bundled) that `npm start` serves.
+ * Builds (STYLE.md §10): the ESM library (tfjs and lit external; its .d.ts come from `tsc -p src/tsconfig.lib.json`
+ * in `npm run build`), the AudioWorklet processor and the render Worker as self-contained files, and the demo page
+ * (everything bundled) that `npm start` serves.
  */
 import { existsSync } from 'node:fs';
 import type { Plugin, RollupOptions } from 'rollup';
@@ -40,6 +41,15 @@ if (existsSync('src/worklet/processor.ts')) {
     input: 'src/worklet/processor.ts',
     output: { file: 'dist/worklet/processor.js', format: 'es', sourcemap: true },
     plugins: [ts()],
+    onwarn,
+  });
+}
+if (existsSync('src/engine/worker.ts')) {
+  // The library's render Worker, self-contained (tfjs included) so a page points worker-url at one file.
+  builds.push({
+    input: 'src/engine/worker.ts',
+    output: { file: 'dist/render-worker.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
+    plugins: [emptyNodeBuiltins, nodeResolve({ browser: true }), commonjs(), ts()],
     onwarn,
   });
 }

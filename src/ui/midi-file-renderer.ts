@@ -13,6 +13,7 @@ import { NoteRenderer } from '../engine/renderer.ts';
 import { parseMidiNotes } from '../engine/midi-notes.ts';
 import type { BackendChoice } from '../engine/backend.ts';
 import { renderScheduleOffline } from './midi-offline.ts';
+import { DEFAULT_WORKLET_URL } from './audio-engine-controller.ts';
 
 /** Which latents the notes get. */
 export type MidiLatentMode = 'selected' | 'presets' | 'random';
@@ -62,8 +63,8 @@ export class GansynthMidiRenderer extends LitElement {
   @property({ type: Number }) seed = 0;
   /** Output rate, Hz (16000, 22050, 44100, 48000). */
   @property({ type: Number, attribute: 'sample-rate' }) sampleRateHz = 48000;
-  /** URL of the voice worklet (dist/worklet/processor.js). */
-  @property({ attribute: 'processor-url' }) processorUrl = new URL('./worklet/processor.js', import.meta.url).href;
+  /** URL of the voice worklet; default dist/worklet/processor.js next to the library (as the instrument's). */
+  @property({ attribute: 'processor-url' }) processorUrl = DEFAULT_WORKLET_URL;
   /** Extra render options (tracks, channels, drums, gain…). */
   @property({ attribute: false }) options: Partial<MidiRenderOptions> = {};
 

@@ -1,7 +1,6 @@
-/** Fixtures of the renderer browser test and the engine bench: the Worker bundle and a seeded `tiny` model. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** Fixtures of the renderer browser test and the engine bench: the shipped Worker bundle and a seeded model. */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { REPO_ROOT } from './harness.ts';
 import { GANSYNTH_SPECTRAL, TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
 
@@ -17,17 +16,19 @@ export const MICRO_CONFIG: ModelConfig = Object.freeze({
   spectral: Object.freeze({ ...GANSYNTH_SPECTRAL, audioLengthSamples: 1024, nFft: 256, hopSamples: 64, frames: 16, bins: 128 }),
 });
 
-/** Bundles src/engine/worker.ts as the Worker script and writes a seeded model directory of `config`. */
+/**
+ * The Worker script is the library's shipped dist/render-worker.js (made by `npm run build`, which `npm test` runs
+ * first), copied to `<outDir>/worker/worker.js`; and a seeded model directory of `config`.
+ */
 export async function prepareRendererFixtures(outDir: string, config: ModelConfig | string = MICRO_CONFIG): Promise<{ workerDir: string; modelDir: string }> {
   const workerDir = join(outDir, 'worker');
   const modelDir = join(outDir, 'model');
   mkdirSync(modelDir, { recursive: true });
   writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ format: 'gansynth-web/1', config, meta: { name: 'renderer browser test' }, weights: { init: 'seeded-untrained', seed: 5 } }));
-  await build({
-    entryPoints: [join(REPO_ROOT, 'src/engine/worker.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    outfile: join(workerDir, 'worker.js'), logLevel: 'error', external: ['fs', 'path', 'worker_threads', 'perf_hooks', 'os', 'crypto'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  const shipped = join(REPO_ROOT, 'dist/render-worker.js');
+  if (!existsSync(shipped)) throw new Error(`${shipped} is missing: run npm run build (npm test does)`);
+  mkdirSync(workerDir, { recursive: true });
+  copyFileSync(shipped, join(workerDir, 'worker.js'));
   return { workerDir, modelDir };
 }
 

@@ -14,6 +14,7 @@ import {
   DEFAULT_VOICE_CONFIG, WORKLET_PROCESSOR_NAME, transferListOf,
   type FromWorklet, type ToWorklet, type VoiceConfig, type VoiceStats,
 } from '../shared/protocol.ts';
+import { clockStamp, scheduledContextTime } from './midi-clock.ts';
 import { MidiInput } from './midi-input.ts';
 import type { MidiSink } from './midi-dispatch.ts';
 import { RecentPitches, renderOrder } from './render-order.ts';
@@ -111,7 +112,7 @@ export class AudioEngineController implements ReactiveController, MidiSink {
 
   constructor(private readonly host: ReactiveControllerHost, private readonly callbacks: EngineCallbacks = {}) {
     host.addController(this);
-    this.midi = new MidiInput(this, () => host.requestUpdate());
+    this.midi = new MidiInput(this, () => host.requestUpdate(), (eventMs) => this.midiTime(eventMs));
   }
 
   hostConnected(): void {}
@@ -233,32 +234,44 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.host.requestUpdate();
   }
 
-  sustain(down: boolean): void {
-    this.post({ type: 'sustain', down });
+  sustain(down: boolean, timeSec?: number): void {
+    this.post({ type: 'sustain', down, ...this.frameOf(timeSec) });
   }
 
-  pitchBend(value: number): void {
-    this.post({ type: 'pitchBend', value });
+  pitchBend(value: number, timeSec?: number): void {
+    this.post({ type: 'pitchBend', value, ...this.frameOf(timeSec) });
   }
 
-  bendRange(semitones: number): void {
-    this.post({ type: 'bendRange', semitones: Math.min(48, Math.max(0, semitones)) });
+  bendRange(semitones: number, timeSec?: number): void {
+    this.post({ type: 'bendRange', semitones: Math.min(48, Math.max(0, semitones)), ...this.frameOf(timeSec) });
   }
 
   modWheel(value: number): void {
     this.callbacks.modWheel?.(value);
   }
 
-  allSoundOff(): void {
+  allSoundOff(timeSec?: number): void {
     this.activePitches.clear();
-    this.post({ type: 'allSoundOff' });
+    this.post({ type: 'allSoundOff', ...this.frameOf(timeSec) });
     this.host.requestUpdate();
   }
 
-  allNotesOff(): void {
+  allNotesOff(timeSec?: number): void {
     this.activePitches.clear();
-    this.post({ type: 'allNotesOff' });
+    this.post({ type: 'allNotesOff', ...this.frameOf(timeSec) });
     this.host.requestUpdate();
+  }
+
+  /**
+   * Live MIDI latency budget in seconds: each message is heard this long after it arrived (midi-clock.ts), so
+   * main-thread delays do not become timing jitter. 0 (default): every message applies as soon as it is handled.
+   */
+  midiLatencySec = 0;
+
+  /** When a live MIDI message stamped `eventMs` should apply, on the context clock (undefined = now). */
+  midiTime(eventMs: number): number | undefined {
+    if (!this.context || !(this.midiLatencySec > 0)) return undefined;
+    return scheduledContextTime(eventMs, clockStamp(this.context), this.midiLatencySec, this.context.currentTime);
   }
 
   /** The worklet's counters (voices sounding, notes without a bank…). */

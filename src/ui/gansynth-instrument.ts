@@ -63,6 +63,11 @@ export class GansynthInstrument extends LitElement {
   @property({ attribute: 'midi-input' }) midiInput = ALL_INPUTS;
   /** MIDI channel: 0 = omni, 1..16. */
   @property({ type: Number, attribute: 'midi-channel' }) midiChannel = 0;
+  /**
+   * Live MIDI latency budget, ms (0..500): each message is heard this long after the MIDI port received it, so a
+   * busy main thread delays notes evenly instead of jittering them. 0: as soon as the page handles it.
+   */
+  @property({ type: Number, attribute: 'midi-latency' }) midiLatency = 0;
   /** Lowest pitch of the bank and the keyboard (MIDI, ≥ 24); a narrower range renders faster. */
   @property({ type: Number }) low = PITCH_MIN;
   /** Highest pitch of the bank and the keyboard (MIDI, ≤ 84). */
@@ -215,6 +220,12 @@ export class GansynthInstrument extends LitElement {
     if (changed.has('noComputerKeyboard') && this.isConnected) {
       if (this.noComputerKeyboard) this.keys.detach();
       else this.keys.attach(window);
+    }
+    if (changed.has('midiLatency')) {
+      this.guard(() => {
+        if (!(this.midiLatency >= 0 && this.midiLatency <= 500)) throw new RangeError(`midi-latency must be 0..500 ms, got ${this.midiLatency}`);
+        this.engine.midiLatencySec = this.midiLatency / 1000;
+      }, false);
     }
     if (changed.has('model') && this.model && !this.started) this.started = this.boot();
     if (!this.started) return;

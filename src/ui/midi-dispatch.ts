@@ -5,21 +5,24 @@
  */
 import { pitchBendFrom14Bit } from '../shared/protocol.ts';
 
-/** What the dispatcher drives (the AudioEngineController implements it). */
+/**
+ * What the dispatcher drives (the AudioEngineController implements it). `timeSec`: when to apply it on the
+ * AudioContext clock (see midi-clock.ts); undefined = now.
+ */
 export interface MidiSink {
   /** `velocity`: MIDI 1..127. */
-  noteOn(pitch: number, velocity: number): void;
-  noteOff(pitch: number): void;
-  sustain(down: boolean): void;
+  noteOn(pitch: number, velocity: number, timeSec?: number): void;
+  noteOff(pitch: number, timeSec?: number): void;
+  sustain(down: boolean, timeSec?: number): void;
   /** `value` in [-1, 1] (0 = centre). */
-  pitchBend(value: number): void;
+  pitchBend(value: number, timeSec?: number): void;
   /** Bend range set by RPN 0, in semitones (cents folded in). */
-  bendRange(semitones: number): void;
-  /** Mod wheel (CC1), in [0, 1]. */
+  bendRange(semitones: number, timeSec?: number): void;
+  /** Mod wheel (CC1), in [0, 1] (a re-render, not timed). */
   modWheel(value: number): void;
   /** CC120 / CC123. */
-  allSoundOff(): void;
-  allNotesOff(): void;
+  allSoundOff(timeSec?: number): void;
+  allNotesOff(timeSec?: number): void;
 }
 
 /** Channel filter: 0 listens to all channels (omni), 1..16 to one. */
@@ -36,8 +39,8 @@ export class MidiDispatcher {
 
   constructor(private readonly sink: MidiSink) {}
 
-  /** Handles one complete MIDI message (status byte first). Ignores system and filtered messages. */
-  handle(bytes: ArrayLike<number>): void {
+  /** Handles one complete MIDI message (status byte first), applied at `timeSec` (undefined = now). Ignores system and filtered messages. */
+  handle(bytes: ArrayLike<number>, timeSec?: number): void {
     if (bytes.length < 2) return;
     const status = bytes[0]!;
     if (status < 0x80 || status >= 0xf0) return;
@@ -49,25 +52,25 @@ export class MidiDispatcher {
     switch (command) {
       case 0x9:
         // Running-status keyboards send note-on with velocity 0 as note-off.
-        if (d2 === 0) this.sink.noteOff(d1);
-        else this.sink.noteOn(d1, d2);
+        if (d2 === 0) this.sink.noteOff(d1, timeSec);
+        else this.sink.noteOn(d1, d2, timeSec);
         return;
       case 0x8:
-        this.sink.noteOff(d1);
+        this.sink.noteOff(d1, timeSec);
         return;
       case 0xe: {
-        this.sink.pitchBend(pitchBendFrom14Bit((d2 << 7) | d1));
+        this.sink.pitchBend(pitchBendFrom14Bit((d2 << 7) | d1), timeSec);
         return;
       }
       case 0xb:
-        this.controlChange(channel, d1, d2);
+        this.controlChange(channel, d1, d2, timeSec);
         return;
       default:
         return;
     }
   }
 
-  private controlChange(channel: number, controller: number, value: number): void {
+  private controlChange(channel: number, controller: number, value: number, timeSec: number | undefined): void {
     const st = this.rpn.get(channel) ?? { msb: 127, lsb: 127, semitones: 2, cents: 0 };
     this.rpn.set(channel, st);
     switch (controller) {
@@ -75,7 +78,7 @@ export class MidiDispatcher {
         this.sink.modWheel(value / 127);
         return;
       case 64:
-        this.sink.sustain(value >= 64);
+        this.sink.sustain(value >= 64, timeSec);
         return;
       case 101:
         st.msb = value;
@@ -89,13 +92,13 @@ export class MidiDispatcher {
         if (st.msb !== 0 || st.lsb !== 0) return;
         if (controller === 6) st.semitones = value;
         else st.cents = value;
-        this.sink.bendRange(st.semitones + st.cents / 100);
+        this.sink.bendRange(st.semitones + st.cents / 100, timeSec);
         return;
       case 120:
-        this.sink.allSoundOff();
+        this.sink.allSoundOff(timeSec);
         return;
       case 123:
-        this.sink.allNotesOff();
+        this.sink.allNotesOff(timeSec);
         return;
       default:
         return;

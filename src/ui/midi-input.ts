@@ -33,8 +33,11 @@ export class MidiInput {
   private selection = ALL_INPUTS;
   private readonly listening = new Set<Input>();
 
-  /** `onChange` runs after the state, the device list or the selection changed (the host re-renders). */
-  constructor(sink: MidiSink, private readonly onChange: () => void) {
+  /**
+   * `onChange` runs after the state, the device list or the selection changed (the host re-renders);
+   * `timeOf` maps a message's arrival stamp (performance.now() ms) to when it should apply (undefined = now).
+   */
+  constructor(sink: MidiSink, private readonly onChange: () => void, private readonly timeOf: (eventMs: number) => number | undefined = () => undefined) {
     this.dispatcher = new MidiDispatcher(sink);
   }
 
@@ -112,7 +115,7 @@ export class MidiInput {
     this.onChange();
   };
 
-  private readonly onMessage = (e: { message: { data: ArrayLike<number> } }): void => {
-    this.dispatcher.handle(e.message.data);
+  private readonly onMessage = (e: { message: { data: ArrayLike<number> }; timestamp: number }): void => {
+    this.dispatcher.handle(e.message.data, this.timeOf(e.timestamp));
   };
 }

@@ -23,6 +23,7 @@ type Gs = {
   record(ms: number, win?: number, cutoffsHz?: number[]): Promise<{ rms: number[]; highShare: number[]; frames: number; rate: number }>;
   mount(o: object): Promise<number>;
   scheduledOnset(pitch: number, leadSec: number): Promise<{ scheduledFrame: number; onsetFrame: number }>;
+  midiLatencyOnset(pitch: number, latencyMs: number): Promise<{ expectedFrame: number; sendFrame: number; onsetFrame: number }>;
 };
 declare const gsTest: Gs;
 declare const fakeMidi: { plug(id: string, name: string): void; unplug(id: string): void; send(id: string, bytes: number[]): void; requests: number };
@@ -88,6 +89,19 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     await sleep(100);
     assert.equal(await voices(page), 1);
     await midi(page, [0x90, 62, 0]); // velocity 0 = note-off
+    await sleep(700);
+    assert.equal(await voices(page), 0);
+  });
+
+  test('midi-latency: a live MIDI note sounds that long after the port received it, not when the page got to it', async () => {
+    const latencyMs = 200;
+    const r = await page.evaluate((ms) => gsTest.midiLatencyOnset(60, ms), latencyMs);
+    const rate = await page.evaluate(() => gsTest.el.context!.sampleRate);
+    console.log(`# midi-latency ${latencyMs} ms: onset ${((r.onsetFrame - r.sendFrame) / rate * 1000).toFixed(1)} ms after sending, ${r.onsetFrame - r.expectedFrame} frames from the clock pairing's time`);
+    assert.ok(r.onsetFrame > 0, 'the note sounded');
+    // The controller pairs the clocks again a moment later; both pairings agree to within a render quantum or so.
+    assert.ok(Math.abs(r.onsetFrame - r.expectedFrame) <= 512, `onset ${r.onsetFrame} vs expected ${r.expectedFrame}`);
+    assert.ok(r.onsetFrame - r.sendFrame > 0.1 * rate, `held back by the budget (${r.onsetFrame - r.sendFrame} frames after sending)`);
     await sleep(700);
     assert.equal(await voices(page), 0);
   });

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MidiDispatcher, type MidiSink } from '../../src/ui/midi-dispatch.ts';
+import { scheduledContextTime } from '../../src/ui/midi-clock.ts';
 import { keyAction } from '../../src/ui/computer-keyboard.ts';
 import { RecentPitches, renderOrder } from '../../src/ui/render-order.ts';
 import { PresetBankState } from '../../src/ui/preset-bank.ts';
@@ -108,4 +109,34 @@ test('preset bank: selection, morph latents (slerp path), edits', () => {
   assert.throws(() => new PresetBankState([{ name: 'x', latent: [1, 2] }]), /invalid preset/);
   const one = new PresetBankState([{ name: 'only', latent: { seed: 9 } }]);
   assert.throws(() => one.remove(0), /only preset/);
+});
+
+test('MidiDispatcher: every timed message carries its time to the sink; mod wheel is untimed', () => {
+  const times: (number | undefined)[] = [];
+  const sink: MidiSink = {
+    noteOn: (_p, _v, x) => times.push(x), noteOff: (_p, x) => times.push(x), sustain: (_d, x) => times.push(x),
+    pitchBend: (_v, x) => times.push(x), bendRange: (_s, x) => times.push(x), modWheel: () => times.push(-1),
+    allSoundOff: (x) => times.push(x), allNotesOff: (x) => times.push(x),
+  };
+  const d = new MidiDispatcher(sink);
+  for (const m of [[0x90, 60, 100], [0x90, 60, 0], [0x80, 60, 0], [0xb0, 64, 127], [0xe0, 0, 64], [0xb0, 101, 0], [0xb0, 100, 0], [0xb0, 6, 12], [0xb0, 1, 5], [0xb0, 120, 0], [0xb0, 123, 0]]) d.handle(m, 1.25);
+  assert.deepEqual(times, [1.25, 1.25, 1.25, 1.25, 1.25, 1.25, -1, 1.25, 1.25]);
+  times.length = 0;
+  d.handle([0x90, 61, 100]);
+  assert.deepEqual(times, [undefined]);
+});
+
+test('midi clock: a message is scheduled latency after its arrival on the context clock, or now when that is past', () => {
+  const stamp = { contextTime: 10, performanceTime: 5000 }; // 10 s on the context clock was heard at 5000 ms
+  // Arrived at 4990 ms (10 ms before the pairing), budget 50 ms → 10 - 0.010 + 0.050 = 10.040 s.
+  assert.ok(Math.abs(scheduledContextTime(4990, stamp, 0.05, 10.02)! - 10.04) < 1e-12);
+  // Already rendered up to 10.05 s: play now.
+  assert.equal(scheduledContextTime(4990, stamp, 0.05, 10.05), undefined);
+  // No budget: always now.
+  assert.equal(scheduledContextTime(4990, stamp, 0, 9), undefined);
+  assert.equal(scheduledContextTime(Number.NaN, stamp, 0.05, 9), undefined);
+  // Two messages 3 ms apart at arrival stay 3 ms apart, whenever the page handled them.
+  const a = scheduledContextTime(5100, stamp, 0.05, 10)!;
+  const b = scheduledContextTime(5103, stamp, 0.05, 10)!;
+  assert.ok(Math.abs(b - a - 0.003) < 1e-9);
 });

@@ -6,6 +6,7 @@
 import '../../../src/ui/gansynth-instrument.ts';
 import type { GansynthInstrument } from '../../../src/ui/gansynth-instrument.ts';
 import { spectrogramDb } from '../../../src/ui/note-view.ts';
+import { clockStamp } from '../../../src/ui/midi-clock.ts';
 
 const RECORDER_SOURCE = `
 registerProcessor('test-tap', class extends AudioWorkletProcessor {
@@ -174,6 +175,31 @@ const api = {
     const { startFrame, samples } = await rec.stop();
     const i = onsetIndex(samples, 1e-4);
     return { scheduledFrame: Math.round(time * ctx.sampleRate), onsetFrame: i < 0 ? -1 : startFrame + i };
+  },
+
+  /**
+   * A live MIDI note-on (fake port, stamped now) with a `latencyMs` budget: where the note starts, where the
+   * clock pairing says it should (heard latencyMs after it arrived), and the frame the context was at on sending.
+   */
+  async midiLatencyOnset(pitch: number, latencyMs: number) {
+    const el = this.el!;
+    const ctx = el.context!;
+    const rec = this.recorder!;
+    el.midiLatency = latencyMs;
+    await el.updateComplete;
+    rec.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const sentMs = performance.now();
+    const stamp = clockStamp(ctx, sentMs);
+    const sendFrame = Math.round(ctx.currentTime * ctx.sampleRate);
+    (window as unknown as { fakeMidi: { send(id: string, b: number[]): void } }).fakeMidi.send('fake-1', [0x90, pitch, 127]);
+    await new Promise((r) => setTimeout(r, latencyMs + 400));
+    el.noteOff(pitch);
+    el.midiLatency = 0;
+    const { startFrame, samples } = await rec.stop();
+    const i = onsetIndex(samples, 1e-4);
+    const expected = stamp.contextTime + latencyMs / 1000;
+    return { expectedFrame: Math.round(expected * ctx.sampleRate), sendFrame, onsetFrame: i < 0 ? -1 : startFrame + i };
   },
 };
 

@@ -48,6 +48,12 @@ export interface ForwardOptions {
    * to_rgb; pass 1 to reproduce the Python graph exactly (see README "Generator and weights").
    */
   toRgbHeSlope?: number;
+  /**
+   * Inference only: each hidden conv as one tf.fused.conv2d (conv + bias + leaky ReLU in one kernel on WebGL,
+   * WebGPU and wasm) instead of three ops; same numbers within fp32 rounding. tfjs has no gradient for a fused leaky
+   * ReLU, so training leaves it off (the default).
+   */
+  fused?: boolean;
 }
 
 /** Variable-name prefix of block `blockId` (1-based). */
@@ -180,9 +186,13 @@ export function initialConv(params: Record<string, tf.Tensor>, x: tf.Tensor2D, c
   });
 }
 
-/** Hidden conv: custom_conv2d → leaky ReLU 0.2 → pixel norm (Magenta's `_conv2d`). */
-function hiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: number, layer: 'conv0' | 'conv1', padding: 'same' | 'valid'): tf.Tensor4D {
-  return pixelNorm(tf.leakyRelu(customConv(params, x, blockId, layer, padding, 0), LRELU_ALPHA));
+/** Hidden conv: custom_conv2d → leaky ReLU 0.2 → pixel norm (Magenta's `_conv2d`); `fused`: see ForwardOptions. */
+function hiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: number, layer: 'conv0' | 'conv1', padding: 'same' | 'valid', fused = false): tf.Tensor4D {
+  if (!fused) return pixelNorm(tf.leakyRelu(customConv(params, x, blockId, layer, padding, 0), LRELU_ALPHA));
+  const names = layerNames(blockId, layer);
+  const kernel = param(params, names.kernel) as tf.Tensor4D;
+  const filter = tf.mul(kernel, kernelScale(kernel.shape[0] * kernel.shape[1] * kernel.shape[2], 0)) as tf.Tensor4D;
+  return pixelNorm(tf.fused.conv2d({ x, filter, strides: 1, pad: padding, bias: param(params, names.bias), activation: 'leakyrelu', leakyreluAlpha: LRELU_ALPHA }));
 }
 
 /** Box (nearest-neighbour) upscale by an integer factor along frames and bins (layers.upscale). */
@@ -231,14 +241,14 @@ export function generatorForward(
     const batch = z.shape[0];
     const zc = tf.reshape(pixelNorm(tf.reshape(tf.concat([z, pitchOneHot], 1), [batch, 1, 1, -1]) as tf.Tensor4D), [batch, -1]) as tf.Tensor2D;
     let x = pixelNorm(tf.leakyRelu(initialConv(params, zc, config), LRELU_ALPHA));
-    x = hiddenConv(params, x, 1, 'conv1', 'same');
+    x = hiddenConv(params, x, 1, 'conv1', 'same', opts.fused);
     let out: tf.Tensor4D | null = null;
     const lastBlock = Math.min(blocks, Math.floor(progress) + 2);
     for (let b = 1; b <= lastBlock; b++) {
       if (b > 1) {
         x = boxUpscale(x, config.scaleBase);
-        x = hiddenConv(params, x, b, 'conv0', 'same');
-        x = hiddenConv(params, x, b, 'conv1', 'same');
+        x = hiddenConv(params, x, b, 'conv0', 'same', opts.fused);
+        x = hiddenConv(params, x, b, 'conv1', 'same', opts.fused);
       }
       const alpha = generatorAlpha(b, progress);
       if (alpha === 0) continue;
@@ -288,7 +298,7 @@ export class Generator {
       const zt: tf.Tensor2D = z instanceof tf.Tensor ? z : tf.tensor2d(z.map((row) => Array.from(row)), [z.length, config.latentSize], 'float32');
       if (zt.shape[0] !== pitches.length) throw new Error(`got ${zt.shape[0]} latents but ${pitches.length} pitches`);
       const onehot = pitchesToOneHot(pitches, config);
-      return generatorForward(model.params, config, zt, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope });
+      return generatorForward(model.params, config, zt, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope, fused: true });
     });
   }
 

@@ -72,6 +72,8 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** Hidden convs as fused conv+bias+leaky-ReLU kernels (see ForwardOptions.fused); GSW_UNFUSED=1 in Node turns it off for A/B runs. */
+const FUSED_GENERATOR = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GSW_UNFUSED !== '1';
 
 /** Renders note banks from latents on a tfjs backend. */
 export class NoteRenderer {
@@ -249,7 +251,7 @@ export class NoteRenderer {
     const generate = () => tf.tidy(() => {
       const z = tf.tensor2d(concatLatents(reqs, config.latentSize), [reqs.length, config.latentSize]);
       const onehot = pitchesToOneHot(reqs.map((r) => r.pitch), config);
-      return generatorForward(model.params, config, z, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope });
+      return generatorForward(model.params, config, z, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope, fused: FUSED_GENERATOR });
     });
     const spectral = (features: tf.Tensor4D) => tf.tidy(() => featuresToWaves(features, config.spectral, norm));
     if (!onTimings) {

@@ -181,3 +181,24 @@ test('block 1 conv0 as a matmul equals Magenta\'s zero-padded valid conv', () =>
   tf.dispose([fast, slow, x, ...Object.values(params)]);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('fused hidden convs (inference) give the unfused output within fp32 rounding, at every stage', async () => {
+  const params = initGeneratorParams(cfg, 11, { allToRgb: true });
+  // Non-zero biases (initialisation makes them 0), so the fused bias add is exercised too.
+  const rng = new SeededRandom(12);
+  for (const [name, t] of Object.entries(params)) {
+    if (!name.endsWith('/bias')) continue;
+    params[name] = tf.tensor(rng.normals(t.size).map((v) => 0.3 * v), t.shape, 'float32');
+    t.dispose();
+  }
+  const z = latents(2, 4);
+  const onehot = pitchesToOneHot([30, 77], cfg);
+  for (const progress of [0, 1.5, BLOCKS - 1]) {
+    const plain = generatorForward(params, cfg, z, onehot, { progress });
+    const fused = generatorForward(params, cfg, z, onehot, { progress, fused: true });
+    const d = maxAbsDiff(await plain.data(), await fused.data());
+    assert.ok(d < 1e-5, `progress ${progress}: max |fused − plain| = ${d}`);
+    tf.dispose([plain, fused]);
+  }
+  tf.dispose([z, onehot, ...Object.values(params)]);
+});

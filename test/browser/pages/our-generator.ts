@@ -34,7 +34,7 @@ window.runOurs = async (checkpointUrl, z, pitch, backend) => {
   const zt = tf.tensor2d(z, [1, model.config.latentSize]);
   const onehot = pitchesToOneHot([pitch], model.config);
   const t0 = performance.now();
-  const y = generatorForward(model.params, model.config, zt, onehot, { toRgbHeSlope: model.meta.toRgbHeSlope });
+  const y = generatorForward(model.params, model.config, zt, onehot, { toRgbHeSlope: model.meta.toRgbHeSlope, fused: true });
   const specgram = Array.from(await y.data());
   const predictMs = performance.now() - t0;
   const shape = y.shape.slice();

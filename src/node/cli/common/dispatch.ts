@@ -1,0 +1,96 @@
+/**
+ * The command dispatcher both CLIs use (`gansynth`: src/node/cli, `gansynth-trainer`: trainer/src/commands): each
+ * command is one file `<dir>/<name>.ts` exporting `main(argv, io?)` and a one-line `summary`, found by name, so
+ * adding a command is adding a file. Errors print as one line (stack with GANSYNTH_DEBUG=1) and exit 1; usage
+ * errors (CliUsageError, an unknown command, no command) exit 2.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type CliIo, CliUsageError, processIo } from './io.ts';
+
+const NAME_RE = /^[a-z][a-z0-9-]*$/;
+
+/** What a command file exports. */
+export interface CommandModule {
+  main(argv: string[], io?: CliIo): Promise<void>;
+  /** One line for the usage list. */
+  summary?: string;
+}
+
+/** One CLI: its program name, the folder of its command files, and files there that are not commands. */
+export interface CliSpec {
+  readonly program: string;
+  readonly dir: string;
+  readonly notCommands?: readonly string[];
+}
+
+/** A CLI's dispatcher functions. */
+export interface Cli {
+  /** Command names: the .ts files of the folder (not tests, not `notCommands`), sorted. */
+  listCommands(): string[];
+  /** Loads command `name`, checking it exports main; an unknown name is a CliUsageError listing the commands. */
+  loadCommand(name: string): Promise<CommandModule>;
+  /** The top-level usage text with each command's summary. */
+  usage(): Promise<string>;
+  /** Runs `argv` (without node and script); resolves to the exit code. */
+  runCli(argv: string[], io?: CliIo): Promise<number>;
+}
+
+/** Makes the dispatcher of one CLI. */
+export function createCli(spec: CliSpec): Cli {
+  const skip = new Set(spec.notCommands ?? []);
+  const listCommands = (): string[] => {
+    if (!existsSync(spec.dir)) return [];
+    return readdirSync(spec.dir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+      .map((f) => basename(f, '.ts'))
+      .filter((n) => NAME_RE.test(n) && !skip.has(n))
+      .sort();
+  };
+  const loadCommand = async (name: string): Promise<CommandModule> => {
+    const file = join(spec.dir, `${name}.ts`);
+    if (!NAME_RE.test(name) || skip.has(name) || !existsSync(file)) {
+      throw new CliUsageError(`unknown command '${name}'. Commands: ${listCommands().join(', ') || '(none)'}`);
+    }
+    const mod = (await import(pathToFileURL(file).href)) as Partial<CommandModule>;
+    if (typeof mod.main !== 'function') throw new Error(`${file} does not export main(argv, io)`);
+    return mod as CommandModule;
+  };
+  const usage = async (): Promise<string> => {
+    const names = listCommands();
+    const width = Math.max(8, ...names.map((n) => n.length)) + 2;
+    const lines = [`usage: ${spec.program} <command> [options]   (${spec.program} <command> --help for its options)`, '', 'commands:'];
+    for (const name of names) {
+      let summary = '';
+      try {
+        summary = (await loadCommand(name)).summary ?? '';
+      } catch (e) {
+        summary = `(fails to load: ${(e as Error).message})`;
+      }
+      lines.push(`  ${name.padEnd(width)}${summary}`);
+    }
+    return lines.join('\n');
+  };
+  const runCli = async (argv: string[], io: CliIo = processIo()): Promise<number> => {
+    const [name, ...rest] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      io.out(await usage());
+      return name ? 0 : 2;
+    }
+    try {
+      await (await loadCommand(name)).main(rest, io);
+      return 0;
+    } catch (e) {
+      const err = e as Error;
+      io.err(`${spec.program} ${name}: ${err.message}`);
+      if (err instanceof CliUsageError) {
+        io.err(`(${spec.program} ${name} --help for usage)`);
+        return 2;
+      }
+      if (process.env.GANSYNTH_DEBUG) io.err(err.stack ?? '');
+      return 1;
+    }
+  };
+  return { listCommands, loadCommand, usage, runCli };
+}

@@ -76,16 +76,19 @@ function fail(file: string, why: string): never {
   throw new Error(`${file}: ${why}`);
 }
 
+/** `raw` parsed when it is JSON text, as is otherwise; invalid JSON fails naming the file. */
+function parseJsonText(raw: unknown, file: string): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    return fail(file, `not valid JSON (${(e as Error).message})`);
+  }
+}
+
 /** Parses model.json text (or an already parsed object); throws naming the file and the bad field. */
 export function parseModelJson(raw: unknown, file = MODEL_JSON): ModelJson {
-  let j: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      j = JSON.parse(raw);
-    } catch (e) {
-      fail(file, `not valid JSON (${(e as Error).message})`);
-    }
-  }
+  const j = parseJsonText(raw, file);
   if (typeof j !== 'object' || j === null || Array.isArray(j)) fail(file, 'must be a JSON object');
   const o = j as Record<string, unknown>;
   if (o.format !== MODEL_FORMAT) fail(file, `format must be "${MODEL_FORMAT}", got ${JSON.stringify(o.format)}`);
@@ -131,14 +134,7 @@ export function parseModelJson(raw: unknown, file = MODEL_JSON): ModelJson {
 
 /** Parses a tfjs weights manifest (array of groups); throws naming the file and the bad part. */
 export function parseManifest(raw: unknown, file = WEIGHTS_MANIFEST_JSON): ManifestGroup[] {
-  let j: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      j = JSON.parse(raw);
-    } catch (e) {
-      fail(file, `not valid JSON (${(e as Error).message})`);
-    }
-  }
+  const j = parseJsonText(raw, file);
   if (!Array.isArray(j)) fail(file, 'must be a JSON array of {paths, weights} groups');
   return j.map((g, gi) => {
     const group = g as Record<string, unknown>;

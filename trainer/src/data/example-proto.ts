@@ -7,6 +7,7 @@
  *   Int64List { repeated int64 value = 1 [packed]; }
  * Both packed and unpacked repeated scalars are accepted, as protobuf parsers must.
  */
+import { concatBytes } from '../../../src/shared/bytes.ts';
 
 /** One feature's values. int64 values are JS numbers (exact up to 2^53; NSynth's ints are small). */
 export type ExampleFeature =
@@ -190,15 +191,6 @@ function lenField(field: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Encodes features as a serialized tf.train.Example (packed numeric lists, keys in the map's order). */
 export function encodeExample(features: ExampleFeatures): Uint8Array {
@@ -206,14 +198,14 @@ export function encodeExample(features: ExampleFeatures): Uint8Array {
   const entries: Uint8Array[] = [];
   for (const [key, f] of features) {
     let list: Uint8Array;
-    if (f.kind === 'bytes') list = lenField(1, concat(f.value.map((v) => lenField(1, v))));
+    if (f.kind === 'bytes') list = lenField(1, concatBytes(f.value.map((v) => lenField(1, v))));
     else if (f.kind === 'float') {
       const packed = new Uint8Array(f.value.length * 4);
       const dv = new DataView(packed.buffer);
       f.value.forEach((v, i) => dv.setFloat32(i * 4, v, true));
       list = lenField(2, lenField(1, packed));
     } else list = lenField(3, lenField(1, Uint8Array.from(f.value.flatMap((v) => varintBytes(BigInt(v))))));
-    entries.push(lenField(1, concat([lenField(1, enc.encode(key)), lenField(2, list)])));
+    entries.push(lenField(1, concatBytes([lenField(1, enc.encode(key)), lenField(2, list)])));
   }
-  return lenField(1, concat(entries));
+  return lenField(1, concatBytes(entries));
 }

@@ -3,6 +3,7 @@
  * CRC-32) for spectrogram images, and inline SVG line plots for the metrics log.
  */
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from '../../../src/shared/bytes.ts';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -40,14 +41,7 @@ export function encodeGrayPng(gray: Uint8Array, width: number, height: number): 
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit grayscale, deflate, no filter method, no interlace
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
 }
 
 /**

@@ -248,7 +248,8 @@ export async function renderMidi(
   const t0 = clock();
   const raw = await mix({
     schedule, source, buffersRateHz: o.sampleRateHz, sampleRateHz: o.sampleRateHz, lengthFrames,
-    voiceConfig: { releaseSec: o.releaseSec, polyphony: o.polyphony, outputGain: 1 },
+    // swapCrossfadeSec 0: each note keeps its own render (a bank arriving for the next note of a pitch must not morph one still held).
+    voiceConfig: { releaseSec: o.releaseSec, polyphony: o.polyphony, outputGain: 1, swapCrossfadeSec: 0 },
     onProgress: (f) => onProgress?.({ phase: 'mix', done: Math.round(f * 1000), total: 1000 }),
   });
   const wallMs = clock() - t0;

@@ -37,19 +37,27 @@ export interface VoiceConfig {
   readonly releaseSec: number;
   /** Output gain, linear amplitude factor (0..16), applied to the mix. */
   readonly outputGain: number;
+  /**
+   * When a new buffer arrives for a pitch that is held (or pedal-sustained), the voice crossfades to it at the same
+   * point in the note over this many seconds (0..2), so a preset change or a morph is heard on held notes too;
+   * 0: held voices finish on their old buffer and only new notes use the new one.
+   */
+  readonly swapCrossfadeSec: number;
 }
 
-/** Defaults: 64 voices, 2 ms attack (only hides a non-zero first sample), 0.3 s release, unity gain. */
+/** Defaults: 64 voices, 2 ms attack (only hides a non-zero first sample), 0.3 s release, unity gain, 80 ms swap crossfade. */
 export const DEFAULT_VOICE_CONFIG: VoiceConfig = Object.freeze({
   polyphony: 64,
   attackSec: 0.002,
   releaseSec: 0.3,
   outputGain: 1,
+  swapCrossfadeSec: 0.08,
 });
 
 /**
  * A note buffer for one pitch, its memory transferred (put `samples.buffer` in the transfer list; see
- * `transferListOf`). Replaces the pitch's previous buffer for new notes; sounding voices finish on the old one.
+ * `transferListOf`). Replaces the pitch's previous buffer for new notes; held voices crossfade to it
+ * (`swapCrossfadeSec`), released ones finish on the old one.
  */
 export interface BankMessage {
   readonly type: 'bank';
@@ -165,6 +173,8 @@ export interface VoiceStats {
   readonly stolenVoices: number;
   /** Note-ons for a pitch that had no buffer (silent). */
   readonly notesWithoutBank: number;
+  /** Held voices moved to a new buffer by a bank swap (swapCrossfadeSec > 0). */
+  readonly crossfadedVoices: number;
   /** Events dropped because the event queue was full. */
   readonly droppedEvents: number;
   /** Events waiting in the queue. */

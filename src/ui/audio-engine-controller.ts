@@ -52,12 +52,15 @@ export interface EngineSettings {
   readonly volume: number;
   readonly polyphony: number;
   readonly releaseSec: number;
+  /** Held notes crossfade to a swapped-in buffer over this long, seconds 0..2 (0: they finish on the old one). */
+  readonly swapCrossfadeSec: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = Object.freeze({
   volume: 0.8,
   polyphony: DEFAULT_VOICE_CONFIG.polyphony,
   releaseSec: DEFAULT_VOICE_CONFIG.releaseSec,
+  swapCrossfadeSec: DEFAULT_VOICE_CONFIG.swapCrossfadeSec,
 });
 
 /** What the engine tells its host besides re-rendering. */
@@ -167,9 +170,10 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     if (!(s.volume >= 0 && s.volume <= 1)) throw new RangeError(`volume must be 0..1, got ${s.volume}`);
     if (!Number.isInteger(s.polyphony) || s.polyphony < 1) throw new RangeError(`polyphony must be a positive integer, got ${s.polyphony}`);
     if (!(s.releaseSec >= 0.001 && s.releaseSec <= 30)) throw new RangeError(`release must be 0.001..30 s, got ${s.releaseSec}`);
+    if (!(s.swapCrossfadeSec >= 0 && s.swapCrossfadeSec <= 2)) throw new RangeError(`swap crossfade must be 0..2 s, got ${s.swapCrossfadeSec}`);
     this.settings = s;
     if (this.output && this.context) this.output.gain.setTargetAtTime(s.volume, this.context.currentTime, 0.01);
-    const config: Partial<VoiceConfig> = { polyphony: s.polyphony, releaseSec: s.releaseSec };
+    const config: Partial<VoiceConfig> = { polyphony: s.polyphony, releaseSec: s.releaseSec, swapCrossfadeSec: s.swapCrossfadeSec };
     this.post({ type: 'config', config });
   }
 

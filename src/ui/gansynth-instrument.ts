@@ -12,7 +12,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Preset } from '../engine/presets.ts';
 import { loadPresetBank, savePresetBank, encodePresetFragment } from '../engine/presets.ts';
-import { AudioEngineController, type BankNote, type BankRenderer } from './audio-engine-controller.ts';
+import { AudioEngineController, type BankNote, type BankRenderer, type EngineSettings } from './audio-engine-controller.ts';
 import { ComputerKeyboard } from './computer-keyboard.ts';
 import { ALL_INPUTS } from './midi-input.ts';
 import { defaultPresets, PresetBankState } from './preset-bank.ts';
@@ -78,6 +78,8 @@ export class GansynthInstrument extends LitElement {
   @property({ type: Number }) polyphony = 64;
   /** Release time after note-off, seconds. */
   @property({ type: Number }) release = 0.3;
+  /** Held notes crossfade to the new sound of a preset change or morph over this long, seconds 0..2 (0: they keep the old one). */
+  @property({ type: Number, attribute: 'swap-crossfade' }) swapCrossfade = 0.08;
   /** Render in a Web Worker loaded from this URL (the built render-worker.js); empty: on the main thread. */
   @property({ attribute: 'worker-url' }) workerUrl = '';
   /** Where dist/worklet/processor.js is served; default: next to the library. */
@@ -229,8 +231,8 @@ export class GansynthInstrument extends LitElement {
     }
     if (changed.has('model') && this.model && !this.started) this.started = this.boot();
     if (!this.started) return;
-    if (changed.has('volume') || changed.has('polyphony') || changed.has('release')) {
-      this.guard(() => this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release }), false);
+    if (changed.has('volume') || changed.has('polyphony') || changed.has('release') || changed.has('swapCrossfade')) {
+      this.guard(() => this.engine.configure(this.engineSettings()), false);
     }
     if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
     const rangeChanged = (changed.has('low') && changed.get('low') !== undefined) || (changed.has('high') && changed.get('high') !== undefined);
@@ -239,9 +241,13 @@ export class GansynthInstrument extends LitElement {
     if (changed.has('preset') && this.preset && changed.get('preset') !== undefined) void this.setPreset(this.preset).catch((e) => this.report(e));
   }
 
+  private engineSettings(): EngineSettings {
+    return { volume: this.volume, polyphony: this.polyphony, releaseSec: this.release, swapCrossfadeSec: this.swapCrossfade };
+  }
+
   private async boot(): Promise<void> {
     try {
-      this.engine.configure({ volume: this.volume, polyphony: this.polyphony, releaseSec: this.release });
+      this.engine.configure(this.engineSettings());
       this.engine.midi.select(this.midiInput);
       this.engine.midi.channel = this.midiChannel;
       this.engine.bankPitches = this.pitchRange();

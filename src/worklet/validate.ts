@@ -41,6 +41,7 @@ export function mergeVoiceConfig(base: VoiceConfig, patch: Partial<VoiceConfig> 
   checkNumber('attackSec', c.attackSec, 0, 10);
   checkNumber('releaseSec', c.releaseSec, 0.001, 30);
   checkNumber('outputGain', c.outputGain, 0, 16);
+  checkNumber('swapCrossfadeSec', c.swapCrossfadeSec, 0, 2);
   return Object.freeze(c);
 }
 

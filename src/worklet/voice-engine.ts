@@ -12,7 +12,9 @@
  * - Sustain pedal: note-off while down marks the voice sustained; pedal up releases voices whose key is up.
  * - Pitch bend: one bend for all voices; ratio 2^(value × rangeSemitones / 12), read at a fractional rate.
  * - Output: the mono mix × `outputGain`, written identically to every output channel (stereo by default).
- * - Bank swap: a new buffer for a pitch is used by later note-ons; sounding voices keep a reference to theirs.
+ * - Bank swap: a new buffer for a pitch is used by later note-ons; held and pedal-sustained voices of that pitch
+ *   crossfade to it at the same time into the note over `swapCrossfadeSec` (linear, equal-gain; the old voice fades
+ *   like a steal and does not count toward polyphony); released voices finish on their old buffer. 0: none do.
  */
 import {
   DEFAULT_VOICE_CONFIG,
@@ -44,6 +46,7 @@ export class VoiceEngine {
   private cfg: VoiceConfig;
   private attackFrames = 0;
   private releaseFrames = 1;
+  private swapFrames = 0;
   private readonly stealFrames: number;
   private readonly queue = new EventQueue();
   private readonly banks: (BankSlot | null)[] = new Array<BankSlot | null>(128).fill(null);
@@ -61,6 +64,7 @@ export class VoiceEngine {
   private peakVoices = 0;
   private stolenVoices = 0;
   private notesWithoutBank = 0;
+  private crossfadedVoices = 0;
   private droppedEvents = 0;
 
   /** `options` over DEFAULT_VOICE_CONFIG; throws on invalid settings. */
@@ -96,6 +100,7 @@ export class VoiceEngine {
       peakVoices: this.peakVoices,
       stolenVoices: this.stolenVoices,
       notesWithoutBank: this.notesWithoutBank,
+      crossfadedVoices: this.crossfadedVoices,
       droppedEvents: this.droppedEvents,
       queuedEvents: this.queue.size,
       bankPitches,
@@ -140,6 +145,7 @@ export class VoiceEngine {
       case 'bankShared': {
         const slot = bankSlotFromMessage(m, this.sampleRateHz);
         this.banks[slot.pitch] = slot;
+        if (this.swapFrames > 0) this.crossfadeHeld(slot);
         this.post({ type: 'bankAccepted', pitch: slot.pitch, bankId: slot.bankId });
         return;
       }
@@ -194,6 +200,7 @@ export class VoiceEngine {
   }
 
   private applyConfigFrames(): void {
+    this.swapFrames = Math.round(this.cfg.swapCrossfadeSec * this.sampleRateHz);
     this.attackFrames = Math.round(this.cfg.attackSec * this.sampleRateHz);
     this.releaseFrames = Math.max(1, Math.round(this.cfg.releaseSec * this.sampleRateHz));
   }
@@ -324,6 +331,22 @@ export class VoiceEngine {
     const v = this.freeVoices[--this.freeCount]!;
     v.start(bank, velocity, this.attackFrames, this.serial++);
     this.activeVoices[this.activeCount++] = v;
+    if (this.activeCount > this.peakVoices) this.peakVoices = this.activeCount;
+  }
+
+  /** Held and pedal-sustained voices of `slot`'s pitch on another buffer move to `slot` (see the policy above). */
+  private crossfadeHeld(slot: BankSlot): void {
+    const n = this.activeCount; // voices added below are on `slot` already
+    for (let k = 0; k < n; k++) {
+      const v = this.activeVoices[k]!;
+      if (v.pitch !== slot.pitch || v.bank === slot || (v.stage !== Stage.Attack && v.stage !== Stage.Hold)) continue;
+      if (this.freeCount === 0) this.cutQuietestFading();
+      const nv = this.freeVoices[--this.freeCount]!;
+      nv.takeOver(v, slot, this.swapFrames);
+      v.rampDown(Stage.Fade, this.swapFrames);
+      this.activeVoices[this.activeCount++] = nv;
+      this.crossfadedVoices++;
+    }
     if (this.activeCount > this.peakVoices) this.peakVoices = this.activeCount;
   }
 

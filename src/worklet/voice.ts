@@ -75,6 +75,28 @@ export class Voice {
     }
   }
 
+  /**
+   * Takes over held voice `from` on `bank` (a bank swap): same gain, key and pedal state and age, at the same time
+   * into the note (wrapped into `bank`'s loop if past it), fading in over `frames` while the caller fades `from` out.
+   */
+  takeOver(from: Voice, bank: BankSlot, frames: number): void {
+    const old = from.bank!;
+    let pos = (from.positionFrames * bank.rateRatio) / old.rateRatio;
+    const loopLength = bank.loopEndFrame - bank.loopStartFrame;
+    while (pos >= bank.loopEndFrame) pos -= loopLength;
+    this.bank = bank;
+    this.pitch = bank.pitch;
+    this.positionFrames = pos;
+    this.gain = from.gain;
+    this.gate = from.gate;
+    this.sustained = from.sustained;
+    this.serial = from.serial;
+    this.stage = Stage.Attack;
+    this.env = 0;
+    this.envStep = 1 / frames;
+    this.framesLeft = frames;
+  }
+
   /** Ramps from the current level to 0 in `frames` (release, or `Fade` for steals), then the voice ends. */
   rampDown(stage: typeof Stage.Release | typeof Stage.Fade, frames: number): void {
     this.stage = stage;

@@ -19,7 +19,7 @@ const ATTRS = { backend: 'wasm', 'wasm-path': '/wasm/', low: String(LOW), high: 
 type Gs = {
   el: HTMLElement & Record<string, any>;
   events: { type: string; t: number; detail: any }[];
-  stats(): Promise<{ activeVoices: number; notesWithoutBank: number }>;
+  stats(): Promise<{ activeVoices: number; notesWithoutBank: number; crossfadedVoices: number }>;
   record(ms: number, win?: number, cutoffsHz?: number[]): Promise<{ rms: number[]; highShare: number[]; frames: number; rate: number }>;
   mount(o: object): Promise<number>;
   scheduledOnset(pitch: number, leadSec: number): Promise<{ scheduledFrame: number; onsetFrame: number }>;
@@ -156,8 +156,9 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     await sleep(600);
   });
 
-  test('preset swap while notes sound: no gap, held pitches render first', async () => {
+  test('preset swap while notes sound: no gap, held pitches render first and crossfade to the new sound', async () => {
     const before = await page.evaluate(() => gsTest.events.length);
+    const crossfadedBefore = await page.evaluate(() => gsTest.stats().then((s) => s.crossfadedVoices));
     await midi(page, [0x90, 60, 110]);
     await midi(page, [0x90, 62, 110]);
     await sleep(1000); // past the attack, into the sustain
@@ -188,8 +189,11 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
       return { done, ms: performance.now() - t, rms };
     });
     const progress = await page.evaluate((n) => gsTest.events.slice(n).filter((e) => e.type === 'bank-progress').map((e) => e.detail.pitch), before);
+    const crossfaded = (await page.evaluate(() => gsTest.stats().then((s) => s.crossfadedVoices))) - crossfadedBefore;
     await midi(page, [0x80, 60, 0]);
     await midi(page, [0x80, 62, 0]);
+    // 60 and 62 are held throughout; a struck 59/61/63 still down when its pitch's new buffer lands moves too.
+    assert.ok(crossfaded >= 2 && crossfaded <= 5, `held notes moved to the new preset (${crossfaded} voices)`);
     const min = Math.min(...swap.rms);
     console.log(`# swap: ${Math.round(swap.ms)} ms, RMS per 1024 frames min ${min.toFixed(4)} median ${median(swap.rms).toFixed(4)} over ${swap.rms.length} windows`);
     assert.equal(swap.done, true);

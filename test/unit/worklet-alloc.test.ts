@@ -88,7 +88,7 @@ test('process() allocates nothing over 10,000 quanta with events (and the probe 
 });
 
 test('a swapped-out buffer is held while a voice plays it and can be collected once that voice ends', async () => {
-  const engine = new VoiceEngine(RATE_HZ, () => {}, { releaseSec: 0.01 });
+  const engine = new VoiceEngine(RATE_HZ, () => {}, { releaseSec: 0.01, swapCrossfadeSec: 0 });
   const channels = [new Float32Array(128)];
   // In a plain function: an async function's suspended frame would keep its own locals alive.
   const oldRef = ((): WeakRef<Float32Array> => {
@@ -110,4 +110,27 @@ test('a swapped-out buffer is held while a voice plays it and can be collected o
   for (let q = 0; q < 10; q++) engine.process(channels); // 10 ms release
   assert.equal(engine.stats.activeVoices, 0);
   assert.equal(await collected(), true, 'nothing keeps the old buffer alive after its last voice');
+});
+
+test('with the swap crossfade, the old buffer can be collected once the crossfade ends, the note still held', async () => {
+  const engine = new VoiceEngine(RATE_HZ, () => {}, { swapCrossfadeSec: 0.02 });
+  const channels = [new Float32Array(128)];
+  const oldRef = ((): WeakRef<Float32Array> => {
+    const old = syntheticNote(220, { durationSec: 0.5, releaseSec: 0.1 });
+    engine.handleMessage(bankMessage(57, old, 1));
+    engine.handleMessage({ type: 'noteOn', pitch: 57, velocity: 100 });
+    engine.process(channels);
+    engine.handleMessage(bankMessage(57, syntheticNote(330, { durationSec: 0.5, releaseSec: 0.1 }), 2));
+    return new WeakRef(old);
+  })();
+  const collected = async (): Promise<boolean> => {
+    await new Promise((ok) => setImmediate(ok));
+    gc();
+    return oldRef.deref() === undefined;
+  };
+  engine.process(channels);
+  assert.equal(await collected(), false, 'the fading voice still reads the old buffer');
+  for (let q = 0; q < 10; q++) engine.process(channels); // 20 ms crossfade = 7.5 quanta
+  assert.equal(engine.stats.activeVoices, 1, 'one voice, on the new buffer');
+  assert.equal(await collected(), true, 'nothing keeps the old buffer alive after the crossfade');
 });

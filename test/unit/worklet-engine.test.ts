@@ -229,8 +229,8 @@ describe('VoiceEngine pitch bend', () => {
 });
 
 describe('VoiceEngine bank swap and robustness', () => {
-  test('swapping a pitch’s buffer keeps sounding voices on the old one; new notes use the new one', () => {
-    const { engine, messages } = makeEngine();
+  test('swapCrossfadeSec 0: swapping a pitch’s buffer keeps sounding voices on the old one; new notes use the new one', () => {
+    const { engine, messages } = makeEngine({ swapCrossfadeSec: 0 });
     engine.handleMessage(bankMessage(69, syntheticNote(440), 1));
     engine.handleMessage({ type: 'noteOn', pitch: 69, velocity: 127, frame: 0 });
     const first = render(engine, 12032);
@@ -246,6 +246,61 @@ describe('VoiceEngine bank swap and robustness', () => {
     const third = render(engine, 24000);
     assert.deepEqual(engine.describeVoices().map((v) => v.bankId), [2], 'old voice released, new one on bank 2');
     assert.ok(Math.abs(f0At(third, 18000) / 660 - 1) < 0.005);
+  });
+
+  test('a held note crossfades to the new buffer at the same point in the note; a released one stays on the old', () => {
+    const xfSec = DEFAULT_VOICE_CONFIG.swapCrossfadeSec;
+    const xf = Math.round(xfSec * RATE_HZ);
+    const { engine } = makeEngine({ attackSec: 0 });
+    const loud = syntheticNote(440, { amplitude: 0.5 });
+    const soft = syntheticNote(440, { amplitude: 0.125, partials: [[1, 1, 0], [2, 0.5, 0]] }); // another timbre
+    engine.handleMessage(bankMessage(69, loud, 1));
+    engine.handleMessage(bankMessage(70, loud, 1));
+    engine.handleMessage({ type: 'noteOn', pitch: 69, velocity: 127, frame: 0 });
+    engine.handleMessage({ type: 'noteOn', pitch: 70, velocity: 127, frame: 0 });
+    engine.handleMessage({ type: 'noteOff', pitch: 70, frame: 12000 });
+    const before = render(engine, 12032);
+    engine.handleMessage(bankMessage(69, soft, 2));
+    engine.handleMessage(bankMessage(70, soft, 2));
+    const described = () => engine.describeVoices().map((v) => `${v.pitch} ${v.stage} bank ${v.bankId}`).sort();
+    assert.deepEqual(described(), ['69 Attack bank 2', '69 Fade bank 1', '70 Release bank 1'], 'held 69 crossfades, released 70 does not');
+    assert.equal(engine.stats.crossfadedVoices, 1);
+    const after = render(engine, 2 * xf);
+    // Past the crossfade the held note is the new buffer at the same time into the note (rate 1, no bend);
+    // the released 70 still plays bank 1 under it, so compare 69 alone: subtract 70's old-buffer release.
+    const { engine: ref } = makeEngine({ attackSec: 0 });
+    ref.handleMessage(bankMessage(70, loud, 1));
+    ref.handleMessage({ type: 'noteOn', pitch: 70, velocity: 127, frame: 0 });
+    ref.handleMessage({ type: 'noteOff', pitch: 70, frame: 12000 });
+    const ref70 = render(ref, 12032 + 2 * xf).subarray(12032);
+    for (let k = xf + 1; k < 2 * xf; k++) {
+      assert.ok(Math.abs(after[k]! - ref70[k]! - soft[12032 + k]!) < 1e-5, `frame ${12032 + k}: held note reads the new buffer in place`);
+    }
+    const joined = new Float32Array(12032 + 2 * xf);
+    joined.set(before);
+    joined.set(after, 12032);
+    assert.ok(maxJump(joined, 11000, 12032 + 2 * xf) <= 1.05 * slopeBound([[440, 1]]), 'no click at the swap');
+    assert.deepEqual(described(), ['69 Hold bank 2', '70 Release bank 1']);
+  });
+
+  test('a pedal-sustained note crossfades too and keeps its pedal state; one held past its loop lands in the new loop', () => {
+    const { engine } = makeEngine({ attackSec: 0 });
+    engine.handleMessage(bankMessage(69, syntheticNote(440), 1));
+    engine.handleMessage({ type: 'sustain', down: true, frame: 0 });
+    engine.handleMessage({ type: 'noteOn', pitch: 69, velocity: 100, frame: 0 });
+    engine.handleMessage({ type: 'noteOff', pitch: 69, frame: 100 });
+    render(engine, 6 * RATE_HZ); // past the 4 s buffer: looping
+    const newer = syntheticNote(440, { durationSec: 2, amplitude: 0.3 });
+    const msg = bankMessage(69, newer, 2);
+    engine.handleMessage(msg);
+    const after = render(engine, RATE_HZ);
+    const v = engine.describeVoices();
+    assert.deepEqual(v.map((x) => [x.stage, x.sustained, x.bankId]), [['Hold', true, 2]]);
+    assert.ok(after.every(Number.isFinite) && rmsDb(after, RATE_HZ / 2) > -25, `sounds after the swap (${rmsDb(after, RATE_HZ / 2).toFixed(1)} dB)`);
+    assert.ok(maxJump(after) <= 1.05 * slopeBound([[440, 0.5]]), 'no click');
+    engine.handleMessage({ type: 'sustain', down: false });
+    render(engine, 128);
+    assert.equal(engine.describeVoices()[0]!.stage, 'Release', 'pedal up releases the taken-over voice');
   });
 
   test('SharedArrayBuffer banks play like transferred ones', () => {

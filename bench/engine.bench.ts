@@ -11,6 +11,7 @@
  *     (the cpu backend compiles nothing, so it gets no warm-up note: its paper note alone takes minutes)
  *   ENGINE_BENCH_BROWSER="webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1"   ('' = skip Chromium)
  *   ENGINE_BENCH_MAGENTA=1   (@magenta/music GANSynth, paper, WebGL, one note after a warm-up; 0 = skip)
+ *   ENGINE_BENCH_WARMUP=0    (no warm-up note: the timing includes shader compilation; for very slow backends)
  *   ENGINE_BENCH_MEMORY=1    (after timing, one more batch under tf.profile for the tensor memory peak; 0 = skip;
  *                             never on the cpu backend, whose paper note alone takes minutes)
  */
@@ -50,7 +51,9 @@ async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Prom
   try {
     await renderer.initialize();
     let t0 = performance.now();
-    if (backend !== 'cpu') await renderer.warmUp();
+    // No warm-up on cpu (it compiles nothing) or with ENGINE_BENCH_WARMUP=0 (a first note that takes an hour on
+    // SwiftShader): the timed notes then include first-use shader compilation, and the rows say so.
+    if (backend !== 'cpu' && process.env.ENGINE_BENCH_WARMUP !== '0') await renderer.warmUp();
     const warmUpMs = performance.now() - t0;
     const stages: StageTimings[] = [];
     const requests = spreadPitches(item.notes).map((pitch, i) => ({ pitch, latent: randomLatent(100 + i) }));
@@ -70,6 +73,7 @@ async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Prom
       backend: `node-${backend}`, config: model.config, notes: item.notes, maxBatch: renderer.maxBatch, warmUpMs, renderMs, stages,
       limitSource: renderer.backendLimits?.source, memory,
     });
+    if (warmUpMs < 1) for (const r of rows) r.extra = { ...r.extra, warmedUp: false };
     console.error(`  node-${backend} ${item.config}: ${(renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes, batch ≤ ${renderer.maxBatch}, warm-up ${warmUpMs.toFixed(0)} ms)`);
     return rows;
   } finally {

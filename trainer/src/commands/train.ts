@@ -23,6 +23,7 @@ const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [
   --backend NAME           auto (default: tensorflow > webgpu > cpu), tensorflow, webgpu, cpu
   --steps N                stop at N steps in total (default: none)
   --images N               stop at N images in total (default: the config's total)
+  --minutes M              stop after M minutes of this invocation (checkpoint first; rerun to go on)
   --checkpoint-every N     steps between checkpoints (default 200)
   --keep N                 checkpoints kept (default 3)
   --seed S                 run seed: weights, latents, data order (default 0)
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
       config: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' },
       steps: { type: 'string' }, images: { type: 'string' }, 'checkpoint-every': { type: 'string' }, keep: { type: 'string' },
       seed: { type: 'string' }, cache: { type: 'string' }, normalizer: { type: 'string' }, 'no-progress': { type: 'boolean' },
+      minutes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,6 +78,9 @@ export async function main(argv: string[]): Promise<void> {
     format: 'train {bar} {value}/{total} img | step {step} stage {stage} α {alpha} | G {g} D {d} | {ips} img/s',
   }, Presets.shades_classic);
   const targetImages = int('images', values.images, cfg.totalImages)!;
+  const minutes = values.minutes === undefined ? Infinity : Number(values.minutes);
+  if (!(minutes > 0)) throw new Error(`--minutes: '${values.minutes}' is not a positive number`);
+  const deadlineMs = performance.now() + minutes * 60_000;
   let stop = false;
   const onSignal = () => {
     stop = true;
@@ -96,13 +101,13 @@ export async function main(argv: string[]): Promise<void> {
       checkpointEverySteps: int('checkpoint-every', values['checkpoint-every'], 200)!,
       keep: int('keep', values.keep, 3)!,
       info: { backend },
-      shouldStop: () => stop,
+      shouldStop: () => stop || performance.now() > deadlineMs,
       onStep: (m) => bar?.update(m.images, {
         step: m.step, stage: m.stage, alpha: m.alpha.toFixed(2), g: m.g_loss.toFixed(3), d: m.d_loss.toFixed(3), ips: m.imagesPerSec.toFixed(2),
       }),
     });
     bar?.stop();
-    console.error(`${r.reason === 'stopped' ? 'stopped by signal' : r.reason === 'done' ? 'training complete' : 'target reached'}: step ${r.step}, ${r.images} images; checkpoint ${r.checkpoint}`);
+    console.error(`${r.reason === 'stopped' ? (stop ? 'stopped by signal' : `stopped after ${minutes} min`) : r.reason === 'done' ? 'training complete' : 'target reached'}: step ${r.step}, ${r.images} images; checkpoint ${r.checkpoint}`);
   } finally {
     bar?.stop();
     process.off('SIGINT', onSignal);

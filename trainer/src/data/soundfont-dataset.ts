@@ -4,9 +4,10 @@
  * (64,000 samples, as NSynth), written in NSynth's json+wav layout, split train/valid/test by instrument.
  * Rendering runs on a worker_threads pool; output bytes do not depend on the worker count.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { listMelodicPresets, FLUIDR3_MONO } from '../../../src/node/soundfont.ts';
 import { PITCH_MAX, PITCH_MIN } from '../../../src/shared/constants.ts';
 import { SeededRandom } from '../../../src/shared/random.ts';
@@ -169,7 +170,13 @@ export interface SoundfontDatasetReport {
 }
 
 /** Code a worker runs first: register tsx's loader (workers start without the parent's), then load the worker. */
+/**
+ * The worker's code: a prebuilt `dataset-worker.mjs` beside this module when there is one (the bench/gpu bundle
+ * puts it beside the bundle), else render-worker.ts through tsx's loader.
+ */
 function workerBootstrap(): string {
+  const prebuilt = new URL('./dataset-worker.mjs', import.meta.url);
+  if (existsSync(fileURLToPath(prebuilt))) return `import(${JSON.stringify(prebuilt.href)});`;
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./render-worker.ts', import.meta.url).href;
   return `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;

@@ -18,11 +18,15 @@ export interface CommandModule {
   summary?: string;
 }
 
-/** One CLI: its program name, the folder of its command files, and files there that are not commands. */
+/**
+ * One CLI: its program name, and either the folder of its command files (and files there that are not commands)
+ * or, for a bundle with no source folder, its command modules by name.
+ */
 export interface CliSpec {
   readonly program: string;
-  readonly dir: string;
+  readonly dir?: string;
   readonly notCommands?: readonly string[];
+  readonly modules?: Readonly<Record<string, CommandModule>>;
 }
 
 /** A CLI's dispatcher functions. */
@@ -40,16 +44,23 @@ export interface Cli {
 /** Makes the dispatcher of one CLI. */
 export function createCli(spec: CliSpec): Cli {
   const skip = new Set(spec.notCommands ?? []);
+  const dir = spec.dir ?? '';
   const listCommands = (): string[] => {
-    if (!existsSync(spec.dir)) return [];
-    return readdirSync(spec.dir)
+    if (spec.modules) return Object.keys(spec.modules).sort();
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
       .map((f) => basename(f, '.ts'))
       .filter((n) => NAME_RE.test(n) && !skip.has(n))
       .sort();
   };
   const loadCommand = async (name: string): Promise<CommandModule> => {
-    const file = join(spec.dir, `${name}.ts`);
+    if (spec.modules) {
+      const mod = Object.hasOwn(spec.modules, name) ? spec.modules[name] : undefined;
+      if (!mod) throw new CliUsageError(`unknown command '${name}'. Commands: ${listCommands().join(', ')}`);
+      return mod;
+    }
+    const file = join(dir, `${name}.ts`);
     if (!NAME_RE.test(name) || skip.has(name) || !existsSync(file)) {
       throw new CliUsageError(`unknown command '${name}'. Commands: ${listCommands().join(', ') || '(none)'}`);
     }

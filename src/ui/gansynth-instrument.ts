@@ -67,7 +67,7 @@ export class GansynthInstrument extends LitElement {
    * Live MIDI latency budget, ms (0..500): each message is heard this long after the MIDI port received it, so a
    * busy main thread delays notes evenly instead of jittering them. 0: as soon as the page handles it.
    */
-  @property({ type: Number, attribute: 'midi-latency' }) midiLatency = 0;
+  @property({ type: Number, attribute: 'midi-latency-ms' }) midiLatencyMs = 0;
   /** Lowest pitch of the bank and the keyboard (MIDI, ≥ 24); a narrower range renders faster. */
   @property({ type: Number }) low = PITCH_MIN;
   /** Highest pitch of the bank and the keyboard (MIDI, ≤ 84). */
@@ -79,7 +79,7 @@ export class GansynthInstrument extends LitElement {
   /** Release time after note-off, seconds. */
   @property({ type: Number }) release = 0.3;
   /** Held notes crossfade to the new sound of a preset change or morph over this long, seconds 0..2 (0: they keep the old one). */
-  @property({ type: Number, attribute: 'swap-crossfade' }) swapCrossfade = 0.08;
+  @property({ type: Number, attribute: 'swap-crossfade-sec' }) swapCrossfadeSec = 0.08;
   /** Render in a Web Worker loaded from this URL (the built render-worker.js); empty: on the main thread. */
   @property({ attribute: 'worker-url' }) workerUrl = '';
   /** Where dist/worklet/processor.js is served; default: next to the library. */
@@ -223,15 +223,15 @@ export class GansynthInstrument extends LitElement {
       if (this.noComputerKeyboard) this.keys.detach();
       else this.keys.attach(window);
     }
-    if (changed.has('midiLatency')) {
+    if (changed.has('midiLatencyMs')) {
       this.guard(() => {
-        if (!(this.midiLatency >= 0 && this.midiLatency <= 500)) throw new RangeError(`midi-latency must be 0..500 ms, got ${this.midiLatency}`);
-        this.engine.midiLatencySec = this.midiLatency / 1000;
+        if (!(this.midiLatencyMs >= 0 && this.midiLatencyMs <= 500)) throw new RangeError(`midi-latency-ms must be 0..500 ms, got ${this.midiLatencyMs}`);
+        this.engine.midiLatencySec = this.midiLatencyMs / 1000;
       }, false);
     }
     if (changed.has('model') && this.model && !this.started) this.started = this.boot();
     if (!this.started) return;
-    if (changed.has('volume') || changed.has('polyphony') || changed.has('release') || changed.has('swapCrossfade')) {
+    if (changed.has('volume') || changed.has('polyphony') || changed.has('release') || changed.has('swapCrossfadeSec')) {
       this.guard(() => this.engine.configure(this.engineSettings()), false);
     }
     if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
@@ -242,7 +242,7 @@ export class GansynthInstrument extends LitElement {
   }
 
   private engineSettings(): EngineSettings {
-    return { volume: this.volume, polyphony: this.polyphony, releaseSec: this.release, swapCrossfadeSec: this.swapCrossfade };
+    return { volume: this.volume, polyphony: this.polyphony, releaseSec: this.release, swapCrossfadeSec: this.swapCrossfadeSec };
   }
 
   private async boot(): Promise<void> {

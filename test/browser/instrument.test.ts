@@ -93,11 +93,11 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     assert.equal(await voices(page), 0);
   });
 
-  test('midi-latency: a live MIDI note sounds that long after the port received it, not when the page got to it', async () => {
+  test('midi-latency-ms: a live MIDI note sounds that long after the port received it, not when the page got to it', async () => {
     const latencyMs = 200;
     const r = await page.evaluate((ms) => gsTest.midiLatencyOnset(60, ms), latencyMs);
     const rate = await page.evaluate(() => gsTest.el.context!.sampleRate);
-    console.log(`# midi-latency ${latencyMs} ms: onset ${((r.onsetFrame - r.sendFrame) / rate * 1000).toFixed(1)} ms after sending, ${r.onsetFrame - r.expectedFrame} frames from the clock pairing's time`);
+    console.log(`# midi-latency-ms ${latencyMs} ms: onset ${((r.onsetFrame - r.sendFrame) / rate * 1000).toFixed(1)} ms after sending, ${r.onsetFrame - r.expectedFrame} frames from the clock pairing's time`);
     assert.ok(r.onsetFrame > 0, 'the note sounded');
     // The controller pairs the clocks again a moment later; both pairings agree to within a render quantum or so.
     assert.ok(Math.abs(r.onsetFrame - r.expectedFrame) <= 512, `onset ${r.onsetFrame} vs expected ${r.expectedFrame}`);

@@ -185,7 +185,7 @@ const api = {
     const el = this.el!;
     const ctx = el.context!;
     const rec = this.recorder!;
-    el.midiLatency = latencyMs;
+    el.midiLatencyMs = latencyMs;
     await el.updateComplete;
     rec.start();
     await new Promise((r) => setTimeout(r, 50));
@@ -195,7 +195,7 @@ const api = {
     (window as unknown as { fakeMidi: { send(id: string, b: number[]): void } }).fakeMidi.send('fake-1', [0x90, pitch, 127]);
     await new Promise((r) => setTimeout(r, latencyMs + 400));
     el.noteOff(pitch);
-    el.midiLatency = 0;
+    el.midiLatencyMs = 0;
     const { startFrame, samples } = await rec.stop();
     const i = onsetIndex(samples, 1e-4);
     const expected = stamp.contextTime + latencyMs / 1000;

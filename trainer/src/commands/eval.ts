@@ -15,9 +15,9 @@ import { encodeWav } from '../../../src/shared/wav.ts';
 import { makeNoteFilter } from '../data/nsynth-filter.ts';
 import { listDatasetNotes, type NoteRef } from '../data/source.ts';
 import { registerTrainingGradients } from '../train/gradients.ts';
-import { CLASSIFIER_JSON, loadClassifier, pooledInputs, saveClassifier } from '../eval/classifier-io.ts';
+import { CLASSIFIER_JSON, loadClassifier, pooledInputs, readClassifierInfo, saveClassifier } from '../eval/classifier-io.ts';
 import { classifyAll, fitClassifier, generateNotes, inputsOfNotes, ndbVector, scoreSet, type SetScores } from '../eval/evaluate.ts';
-import { DEFAULT_CLASSIFIER_CONFIG } from '../eval/pitch-classifier.ts';
+import { DEFAULT_CLASSIFIER_CONFIG, classifierParamShapes } from '../eval/pitch-classifier.ts';
 import { pitchAccuracy } from '../eval/metrics.ts';
 import { renderReportHtml } from '../eval/report-html.ts';
 import { spectrogramPng } from '../train/report-assets.ts';
@@ -33,6 +33,8 @@ const HELP = `usage: gansynth-trainer eval --data DIR [--model DIR|URL] [options
   --train-notes N     real training notes for the classifier and the FID/NDB reference (default 1500)
   --notes N           held-out real notes, and as many generated notes (default 300)
   --steps N           classifier training steps (default 1500), --batch N (default 32)
+  --conv-channels L   conv blocks of a new classifier, e.g. 16,16,32,32 (the paper's small conv net; default none:
+                      an MLP over the time-pooled log-mel, since tfjs-cpu's conv backprop is ~50× slower here)
   --ndb-k K           NDB bins (default 50)
   --samples N         generated samples shown in the report (default 8)
   --seed S            (default 0)
@@ -48,6 +50,14 @@ function int(name: string, v: string | undefined, dflt: number, min = 1): number
   return x;
 }
 
+function parseChannels(text: string): number[] {
+  const list = text.split(',').map((x) => Number(x.trim()));
+  if (list.length === 0 || list.length > 8 || list.some((x) => !Number.isInteger(x) || x < 1 || x > 256)) {
+    throw new Error(`--conv-channels: expected up to 8 integers 1..256 separated by commas, got '${text}'`);
+  }
+  return list;
+}
+
 function sample<T>(items: readonly T[], n: number, rng: SeededRandom): T[] {
   return rng.shuffle([...items]).slice(0, Math.min(n, items.length));
 }
@@ -61,7 +71,7 @@ export async function main(argv: string[]): Promise<void> {
       data: { type: 'string' }, model: { type: 'string' }, classifier: { type: 'string' }, 'train-notes': { type: 'string' },
       notes: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, 'ndb-k': { type: 'string' },
       samples: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      'conv-channels': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return void console.log(HELP);
@@ -100,7 +110,15 @@ export async function main(argv: string[]): Promise<void> {
   if (train.notes.length === 0 || held.length === 0) throw new Error(`${values.data}: needs notes in both the train and a held-out (test/valid) split`);
   const trainNotes = sample(train.notes, nTrain, rng);
   const heldNotes = sample(held, nEval, rng);
-  const c = DEFAULT_CLASSIFIER_CONFIG;
+  const clsDir = values.classifier ?? join(values.data, 'pitch-classifier');
+  const existing = existsSync(join(clsDir, CLASSIFIER_JSON)) ? readClassifierInfo(clsDir) : null;
+  const convChannels = values['conv-channels'] === undefined ? [] : parseChannels(values['conv-channels']);
+  if (existing && values['conv-channels'] !== undefined && existing.config.channels.join(',') !== convChannels.join(',')) {
+    throw new Error(`${clsDir} holds a classifier with conv channels [${existing.config.channels.join(', ')}]: give another --classifier folder for [${convChannels.join(', ')}]`);
+  }
+  // A trained classifier brings its own shape; a new one is the default with the conv blocks asked for.
+  const c = existing ? existing.config : { ...DEFAULT_CLASSIFIER_CONFIG, channels: convChannels };
+  classifierParamShapes(c); // validates the shape (bins divisible by 2^blocks)
   const spec = GANSYNTH_SPECTRAL;
   const t0 = performance.now();
   console.log(`eval: ${trainNotes.length} train / ${heldNotes.length} held-out real notes; backends ${inferBackend} (inference), ${trainBackend} (training)`);
@@ -109,7 +127,6 @@ export async function main(argv: string[]): Promise<void> {
   const trainX = await inputsOfNotes(trainNotes, spec, c);
   const heldX = await inputsOfNotes(heldNotes, spec, c);
 
-  const clsDir = values.classifier ?? join(values.data, 'pitch-classifier');
   let params: Record<string, tf.Tensor>;
   let classifierAccuracy: number;
   if (existsSync(join(clsDir, CLASSIFIER_JSON))) {

@@ -72,10 +72,11 @@ export async function saveClassifier(dir: string, params: Record<string, tf.Tens
   renameSync(join(dir, `${CLASSIFIER_JSON}.tmp`), join(dir, CLASSIFIER_JSON));
 }
 
-/** Reads a classifier directory; checks format, byte length and every parameter's shape. */
-export function loadClassifier(dir: string): { params: Record<string, tf.Tensor>; info: ClassifierInfo } {
+type ClassifierJson = { format?: string; weights?: { path: string; bytes: number; specs: tf.io.WeightsManifestEntry[] } } & ClassifierInfo;
+
+function readClassifierJson(dir: string): { path: string; raw: ClassifierJson } {
   const path = join(dir, CLASSIFIER_JSON);
-  let raw: { format?: string; weights?: { path: string; bytes: number; specs: tf.io.WeightsManifestEntry[] } } & ClassifierInfo;
+  let raw: ClassifierJson;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
@@ -83,18 +84,30 @@ export function loadClassifier(dir: string): { params: Record<string, tf.Tensor>
   }
   if (raw.format !== CLASSIFIER_FORMAT) throw new Error(`classifier: ${path} has format ${JSON.stringify(raw.format)}, expected ${CLASSIFIER_FORMAT}`);
   if (!raw.weights) throw new Error(`classifier: ${path} has no weights entry`);
-  const bin = readFileSync(join(dir, raw.weights.path));
-  if (bin.byteLength !== raw.weights.bytes) {
-    throw new Error(`classifier: ${raw.weights.path} is ${bin.byteLength} bytes, ${path} says ${raw.weights.bytes}`);
+  return { path, raw };
+}
+
+/** A classifier directory's classifier.json without its weights (no tensors made): its shape and provenance. */
+export function readClassifierInfo(dir: string): ClassifierInfo {
+  const { config, spectral, normalization, heldOutAccuracy, provenance } = readClassifierJson(dir).raw;
+  return { config, spectral, normalization, heldOutAccuracy, provenance };
+}
+
+/** Reads a classifier directory; checks format, byte length and every parameter's shape. */
+export function loadClassifier(dir: string): { params: Record<string, tf.Tensor>; info: ClassifierInfo } {
+  const { path, raw } = readClassifierJson(dir);
+  const weights = raw.weights!;
+  const bin = readFileSync(join(dir, weights.path));
+  if (bin.byteLength !== weights.bytes) {
+    throw new Error(`classifier: ${weights.path} is ${bin.byteLength} bytes, ${path} says ${weights.bytes}`);
   }
   const buf = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-  const params = tf.io.decodeWeights(buf, raw.weights.specs);
+  const params = tf.io.decodeWeights(buf, weights.specs);
   const expected = classifierParamShapes(raw.config);
   for (const [name, shape] of Object.entries(expected)) {
     const t = params[name];
     if (!t) throw new Error(`classifier: ${path} lacks parameter ${name}`);
     if (t.shape.join(',') !== shape.join(',')) throw new Error(`classifier: ${name} has shape [${t.shape}], expected [${shape}]`);
   }
-  const { config, spectral, normalization, heldOutAccuracy, provenance } = raw;
-  return { params, info: { config, spectral, normalization, heldOutAccuracy, provenance } };
+  return { params, info: readClassifierInfo(dir) };
 }

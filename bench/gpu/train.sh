@@ -7,7 +7,7 @@
 #
 #   device tool: run({command: 'bash bench/gpu/train.sh', carry: ['.carry/gpu'], timeout_s: 600})
 #   knobs: TRAIN_CONFIG (paper), TRAIN_BACKEND (webgpu), TRAIN_MINUTES (4), TRAIN_DATASET_ARGS ('--velocities 100'),
-#          TRAIN_EVAL_ARGS ('--train-notes 1000 --notes 200 --steps 400 --ndb-k 20')
+#          TRAIN_EVAL_ARGS ('--train-notes 1000 --notes 200 --steps 400 --ndb-k 20 --conv-channels 16,16,32,32')
 #   here, to check it end to end on the CPU (minutes):
 #     GPU_VK_ICD=/usr/lib/chromium/vk_swiftshader_icd.json OUT=/tmp/train-out TRAIN_CONFIG=tiny TRAIN_BACKEND=cpu \
 #       TRAIN_MINUTES=0.5 TRAIN_DATASET_ARGS='--programs 0,6,11,19,24,40,56,73 --pitches 48-60 --velocities 100' \
@@ -38,7 +38,7 @@ trainer export "$RUN" --out "$MODEL"
 tar -C "$WORK" -cJf - model | split -b 15m -d - "$RESULTS/model.tar.xz."
 phase "eval"
 # shellcheck disable=SC2086
-trainer eval --data "$DATA" --model "$MODEL" --out "$EVAL" --backend "$BACKEND" ${TRAIN_EVAL_ARGS:---train-notes 1000 --notes 200 --steps 400 --ndb-k 20}
+trainer eval --data "$DATA" --model "$MODEL" --out "$EVAL" --backend "$BACKEND" ${TRAIN_EVAL_ARGS:---train-notes 1000 --notes 200 --steps 400 --ndb-k 20 --conv-channels 16,16,32,32}
 cp "$EVAL/metrics.json" "$RESULTS/eval-metrics.json"
 cp "$EVAL/report.html" "$RESULTS/eval-report.html"
 phase "done: $(ls "$RESULTS" | tr '\n' ' ')"

@@ -83,7 +83,7 @@ async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Prom
 }
 
 /** Runs the Node plans, then the Chromium ones (see the file header for the env knobs). */
-export async function run(): Promise<BenchRow[]> {
+export async function run(progress?: (rows: readonly BenchRow[]) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const [backend, plan] of parseBackendPlans(process.env.ENGINE_BENCH_NODE ?? DEFAULT_NODE)) {
     try {
@@ -92,7 +92,11 @@ export async function run(): Promise<BenchRow[]> {
       console.error(`  node-${backend}: skipped (${(e as Error).message})`);
       continue;
     }
-    for (const item of plan) rows.push(...(await measureNode(backend as NodeBackendName, item)));
+    for (const item of plan) {
+      const measured = await measureNode(backend as NodeBackendName, item);
+      rows.push(...measured);
+      progress?.(measured);
+    }
     disposeSpectralCache();
   }
   const browserPlans = parseBackendPlans(process.env.ENGINE_BENCH_BROWSER ?? DEFAULT_BROWSER);

@@ -28,29 +28,36 @@ export type BenchEntry = [file: string, load: () => Promise<Partial<BenchModule>
 
 /**
  * Runs `entries` one after another, writes `<outDir>/<date>-<host>.json`, prints the table; a bench that throws is
- * recorded under `failures` and sets a non-zero exit code, the others still run. Returns the file written.
+ * recorded under `failures` and sets a non-zero exit code, the others still run. The file is rewritten as rows
+ * arrive (benches report each measurement), so a run killed midway keeps what it measured. Returns the file.
  */
 export async function runBenches(entries: readonly BenchEntry[], outDir: string): Promise<string> {
   const report: BenchReport = {
     date: new Date().toISOString(), host: hostname(), node: process.version, cpus: cpus()[0]?.model ?? 'unknown', cpuCount: cpus().length, failures: [], rows: [],
   };
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${report.date.slice(0, 19).replace(/[:T]/g, '-')}-${report.host.replace(/[^\w.-]/g, '_')}.json`);
+  const save = (rows: readonly BenchRow[]) => writeFileSync(file, JSON.stringify({ ...report, rows }, null, 2) + '\n');
   for (const [f, load] of entries) {
     console.error(`bench: ${f} ...`);
     const t0 = performance.now();
+    const pending: BenchRow[] = [];
     try {
       const mod = await load();
       if (typeof mod.run !== 'function') throw new Error('does not export run()');
-      const rows = await mod.run();
+      const rows = await mod.run((r) => {
+        pending.push(...r);
+        save([...report.rows, ...pending]);
+      });
       report.rows.push(...rows);
       console.error(`bench: ${f} done in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${rows.length} rows`);
     } catch (e) {
+      report.rows.push(...pending); // what it measured before it failed
       report.failures.push({ bench: f, message: (e as Error).message });
       console.error(`bench: ${f} FAILED: ${(e as Error).stack}`);
     }
   }
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `${report.date.slice(0, 19).replace(/[:T]/g, '-')}-${report.host.replace(/[^\w.-]/g, '_')}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  save(report.rows);
   console.log(formatTable(report.rows));
   console.log(`\n${report.rows.length} rows → ${file}${report.failures.length ? `; ${report.failures.length} bench(es) failed` : ''}`);
   if (report.failures.length) process.exitCode = 1;

@@ -16,7 +16,7 @@ import type { BenchRow } from './types.ts';
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Measures and returns one row per (backend, config, stage). */
-export async function run(): Promise<BenchRow[]> {
+export async function run(progress?: (rows: readonly BenchRow[]) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const steps = Number(process.env.TRAIN_BENCH_STEPS ?? 2);
   for (const backendName of list('TRAIN_BENCH_BACKENDS', 'cpu,webgpu')) {
@@ -56,6 +56,7 @@ export async function run(): Promise<BenchRow[]> {
         };
         console.error(`${row.backend} ${row.name}: ${row.value.toFixed(3)} images/s (${secPerStep.toFixed(2)} s/step)`);
         rows.push(row);
+        progress?.([row]);
       }
     }
   }

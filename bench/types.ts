@@ -18,9 +18,12 @@ export interface BenchRow {
   extra?: Record<string, unknown>;
 }
 
-/** What a bench module exports. */
+/**
+ * What a bench module exports. `progress`, when given, receives each measurement's rows as soon as they exist, so a
+ * run cut short (a device call's time limit) still leaves them in the results file; `run` returns all of them.
+ */
 export interface BenchModule {
-  run(): Promise<BenchRow[]>;
+  run(progress?: (rows: readonly BenchRow[]) => void): Promise<BenchRow[]>;
 }
 
 /** The file bench/run.ts writes to bench/results/. */

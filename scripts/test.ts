@@ -1,9 +1,11 @@
 /**
  * `npm test`: every Node and browser suite in one node:test run (one summary at the end).
- * Finds *.test.ts under test/ and trainer/test/; sets up Vulkan → SwiftShader for the `webgpu` package.
+ * Finds *.test.ts under test/ and trainer/test/; finds Chromium (scripts/chromium.ts) and points Vulkan at its
+ * SwiftShader for the `webgpu` package.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { findChromium } from './chromium.ts';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -21,10 +23,11 @@ const files = [...find(join(root, 'test')), ...find(join(root, 'trainer/test'))]
   (f) => only.length === 0 || only.some((o) => f.includes(o)),
 );
 const env = { ...process.env };
-if (!env.VK_ICD_FILENAMES) {
-  const icd = ['/usr/lib/chromium/vk_swiftshader_icd.json'].find(existsSync);
-  if (icd) env.VK_ICD_FILENAMES = icd;
-}
+// The browser suites' Chromium, and its SwiftShader Vulkan ICD for the `webgpu` package in Node.
+const chromium = await findChromium();
+console.log(chromium ? `chromium: ${chromium.executable} (${chromium.source})` : 'chromium: none, browser suites will skip');
+if (chromium && !env.CHROME_PATH) env.CHROME_PATH = chromium.executable;
+if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && chromium?.vulkanIcd) env.VK_ICD_FILENAMES = chromium.vulkanIcd;
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],

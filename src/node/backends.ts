@@ -4,14 +4,19 @@
  * (optional peers; never required). One call per process picks and initialises a backend.
  */
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { isSoftwareWebgpu } from '../engine/backend.ts';
 
 /** Backends a Node process can ask for. */
 export type NodeBackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
-/** Vulkan ICDs tried, in order, when none was chosen: Chromium's SwiftShader (Debian package `chromium`). */
-const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json'];
+/**
+ * Vulkan ICDs tried, in order, when none was chosen: Chromium's SwiftShader (Debian package `chromium`), then the
+ * one @sparticuz/chromium unpacks into the temp folder.
+ */
+const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', join(tmpdir(), 'vk_swiftshader_icd.json')];
 
 /**
  * Points Vulkan at SwiftShader when no ICD was chosen, so Dawn finds an adapter on a CPU-only machine (Debian's

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { findChromium } from '../../scripts/chromium.ts';
 import { startStaticServer, type Mount } from '../../scripts/static-server.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -27,15 +28,17 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** The Chromium binary: CHROME_PATH, else Debian's /usr/bin/chromium; undefined when neither exists. */
+/** The Chromium found once per process (scripts/chromium.ts: CHROME_PATH, Debian's, else @sparticuz/chromium). */
+const CHROMIUM = await findChromium();
+
+/** The Chromium binary, or undefined when there is none. */
 export function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((p): p is string => !!p && existsSync(p));
+  return CHROMIUM?.executable;
 }
 
 /** Reason to skip browser tests, or false when Chromium is available. */
 export function browserSkipReason(): string | false {
-  return chromiumPath() ? false : 'no Chromium: set CHROME_PATH or apt-get install chromium';
+  return CHROMIUM ? false : 'no Chromium: set CHROME_PATH, apt-get install chromium, or npm install (@sparticuz/chromium)';
 }
 
 export interface OpenedPage {

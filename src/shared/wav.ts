@@ -9,44 +9,59 @@ export interface DecodedWav {
   readonly channels: Float32Array[];
 }
 
-/** Sample formats `encodeWav` writes. */
+/** Sample formats `encodeWav` writes: 16-bit PCM, or 32-bit IEEE float (WAVE_FORMAT_IEEE_FLOAT, format tag 3). */
 export type WavFormat = 'pcm16' | 'float32';
 
 /**
- * Encodes channels (equal lengths) as a WAV file. pcm16 clips to [-1, 1] and rounds (no dither, so equal input
- * gives equal bytes).
+ * Encodes channels (equal lengths) as a WAV file, each sample multiplied by `gainLinear` first. pcm16 clips to
+ * [-1, 1] and rounds (no dither, so equal input gives equal bytes); float32 keeps every value, including those
+ * beyond full scale. The float header is the one scipy's wavfile.write (so Magenta's gansynth_generate) writes:
+ * an 18-byte fmt chunk (cbSize 0) and a fact chunk, as the RIFF spec asks of non-PCM data.
  */
-export function encodeWav(channels: readonly Float32Array[], sampleRateHz: number, format: WavFormat = 'pcm16'): Uint8Array {
+export function encodeWav(channels: readonly Float32Array[], sampleRateHz: number, format: WavFormat = 'pcm16', gainLinear = 1): Uint8Array {
   if (channels.length === 0) throw new Error('encodeWav: no channels');
   const frames = channels[0]!.length;
   if (channels.some((c) => c.length !== frames)) throw new Error('encodeWav: channels differ in length');
   if (!Number.isInteger(sampleRateHz) || sampleRateHz <= 0) throw new Error(`encodeWav: bad sample rate ${sampleRateHz}`);
-  const bytesPerSample = format === 'pcm16' ? 2 : 4;
+  if (!Number.isFinite(gainLinear)) throw new Error(`encodeWav: bad gain ${gainLinear}`);
+  const pcm = format === 'pcm16';
+  const bytesPerSample = pcm ? 2 : 4;
   const nch = channels.length;
   const dataBytes = frames * nch * bytesPerSample;
-  const buf = new ArrayBuffer(44 + dataBytes);
+  const fmtBytes = pcm ? 16 : 18;
+  const factBytes = pcm ? 0 : 12;
+  const headerBytes = 12 + 8 + fmtBytes + factBytes + 8;
+  const buf = new ArrayBuffer(headerBytes + dataBytes);
   const v = new DataView(buf);
   const str = (o: number, s: string) => {
     for (let i = 0; i < s.length; i++) v.setUint8(o + i, s.charCodeAt(i));
   };
   str(0, 'RIFF');
-  v.setUint32(4, 36 + dataBytes, true);
+  v.setUint32(4, headerBytes - 8 + dataBytes, true);
   str(8, 'WAVE');
   str(12, 'fmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, format === 'pcm16' ? 1 : 3, true);
+  v.setUint32(16, fmtBytes, true);
+  v.setUint16(20, pcm ? 1 : 3, true);
   v.setUint16(22, nch, true);
   v.setUint32(24, sampleRateHz, true);
   v.setUint32(28, sampleRateHz * nch * bytesPerSample, true);
   v.setUint16(32, nch * bytesPerSample, true);
   v.setUint16(34, bytesPerSample * 8, true);
-  str(36, 'data');
-  v.setUint32(40, dataBytes, true);
-  let o = 44;
+  let o = 20 + fmtBytes;
+  if (!pcm) {
+    v.setUint16(36, 0, true); // cbSize: no extension
+    str(o, 'fact');
+    v.setUint32(o + 4, 4, true);
+    v.setUint32(o + 8, frames, true);
+    o += 12;
+  }
+  str(o, 'data');
+  v.setUint32(o + 4, dataBytes, true);
+  o += 8;
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < nch; c++) {
-      const x = channels[c]![i]!;
-      if (format === 'pcm16') {
+      const x = channels[c]![i]! * gainLinear;
+      if (pcm) {
         const clipped = x > 1 ? 1 : x < -1 ? -1 : x;
         v.setInt16(o, Math.round(clipped * 32767), true);
         o += 2;
@@ -57,6 +72,48 @@ export function encodeWav(channels: readonly Float32Array[], sampleRateHz: numbe
     }
   }
   return new Uint8Array(buf);
+}
+
+/** How to set the level before encoding: peak-normalise to `peakDbfs`, or a fixed gain (`gainDb: 0` = raw). */
+export type WavLevel = { readonly kind: 'peak'; readonly peakDbfs: number } | { readonly kind: 'fixed'; readonly gainDb: number };
+
+/** What `levelWav` measured and chose. */
+export interface WavLevelReport {
+  /** Gain applied, dB (0 for silence under 'peak': silence stays silence). */
+  readonly gainDb: number;
+  /** The same as a factor. */
+  readonly gainLinear: number;
+  /** Peak after the gain, dBFS (-Infinity for silence). */
+  readonly peakDbfs: number;
+  /** Samples (all channels) beyond full scale after the gain, |x| > 1: pcm16 clips them, float32 keeps them. */
+  readonly overSamples: number;
+}
+
+/** Measures `channels` and picks the gain for `level`; throws on NaN/Inf samples (there is no sane level). */
+export function levelWav(channels: readonly Float32Array[], level: WavLevel): WavLevelReport {
+  let rawPeak = 0;
+  let sum = 0; // NaN or Inf anywhere makes the sum non-finite
+  for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) {
+      const a = Math.abs(ch[i]!);
+      sum += a * 0;
+      if (a > rawPeak) rawPeak = a;
+    }
+  }
+  if (!Number.isFinite(sum) || !Number.isFinite(rawPeak)) throw new Error('the audio contains non-finite samples (NaN/Inf)');
+  const gainLinear = level.kind === 'fixed' ? 10 ** (level.gainDb / 20) : rawPeak > 0 ? 10 ** (level.peakDbfs / 20) / rawPeak : 1;
+  let overSamples = 0;
+  for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) if (Math.abs(ch[i]! * gainLinear) > 1) overSamples++;
+  }
+  const peak = rawPeak * gainLinear;
+  return { gainDb: 20 * Math.log10(gainLinear), gainLinear, peakDbfs: peak > 0 ? 20 * Math.log10(peak) : -Infinity, overSamples };
+}
+
+/** `levelWav` then `encodeWav` with that gain: the bytes and what was done to the level. */
+export function encodeLeveledWav(channels: readonly Float32Array[], sampleRateHz: number, format: WavFormat, level: WavLevel): { bytes: Uint8Array; report: WavLevelReport } {
+  const report = levelWav(channels, level);
+  return { bytes: encodeWav(channels, sampleRateHz, format, report.gainLinear), report };
 }
 
 /** Decodes a WAV file (PCM 8/16/24/32 or float 32/64, any channel count); throws naming what is wrong. */

@@ -15,6 +15,7 @@ import { TINY_CONFIG } from '../../src/shared/model-config.ts';
 import { decodeWav } from '../../src/shared/wav.ts';
 import { runCli } from '../../src/node/cli/index.ts';
 import { parseGenerateArgs } from '../../src/node/cli/generate.ts';
+import { DEFAULT_MODEL_PATH } from '../../src/node/cli/common/synth-session.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-generate');
@@ -63,8 +64,12 @@ test('generate --backend auto skips a software WebGPU adapter (SwiftShader here)
 
 test('generate: clear errors for bad arguments', async () => {
   const bad: [string[], RegExp][] = [
-    [['--out', OUT], /--model is required/],
     [['--model', MODEL], /--out is required/],
+    [['--model', '', '--out', OUT], /--model: empty/],
+    [['--out', OUT, '--format', 'pcm24'], /--format must be one of pcm16\|float, got 'pcm24'/],
+    [['--out', OUT, '--normalize', '--no-normalize'], /contradict/],
+    [['--out', OUT, '--normalize', '--gain', '3'], /--gain .* cannot be combined with --normalize/],
+    [['--out', OUT, '--gain', 'loud'], /--gain must be a number of dB/],
     [['--model', MODEL, '--out', OUT, '--pitch', '90'], /--pitch must be in 24..84, got 90/],
     [['--model', MODEL, '--out', OUT, '--pitch', 'C4'], /--pitch must be an integer, got 'C4'/],
     [['--model', MODEL, '--out', OUT, '--count', '0'], /--count must be in 1..10000/],
@@ -74,6 +79,9 @@ test('generate: clear errors for bad arguments', async () => {
   ];
   for (const [argv, re] of bad) assert.throws(() => parseGenerateArgs(argv), re, argv.join(' '));
   assert.equal(parseGenerateArgs(['--help']), null);
+  // No --model: the package's models/default (resolved from the source tree, not the cwd).
+  assert.equal(parseGenerateArgs(['--out', OUT])!.model, join(ROOT, 'models/default'));
+  assert.equal(parseGenerateArgs(['--out', OUT, '--model', 'default'])!.model, DEFAULT_MODEL_PATH);
   const c = capture();
   assert.equal(await runCli(['generate', '--model', MODEL, '--out', OUT, '--pitch', '200'], c.io), 2);
   assert.match(c.err.join('\n'), /^gansynth generate: --pitch must be in 24..84, got 200/);

@@ -1,28 +1,28 @@
 /**
- * `gansynth render song.mid --model DIR --out song.wav`: a MIDI file played on GANSynth (Magenta's
+ * `gansynth render song.mid --out song.wav [--model DIR]`: a MIDI file played on GANSynth (Magenta's
  * gansynth_generate.py with a MIDI file, done better; see src/engine/midi-render.ts). The notes sound as on the
  * live instrument: the mix is made by the worklet's VoiceEngine (src/node/midi-mix.ts).
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { encodeWav, type WavFormat } from '../../shared/wav.ts';
+import { encodeLeveledWav } from '../../shared/wav.ts';
 import { loadPresetBank, resolvePresetLatent } from '../../engine/presets.ts';
 import { parseMidiNotes } from '../../engine/midi-notes.ts';
 import {
   RENDER_RATES_HZ, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
 } from '../../engine/midi-render.ts';
 import { mixWithVoiceEngine } from '../midi-mix.ts';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { type CliIo, CliUsageError, choiceArg, intArg, processIo } from './common/io.ts';
-import { CLI_BACKENDS, type CliBackend, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
+import { CLI_BACKENDS, type CliBackend, MODEL_HELP, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp } from './common/wav-output.ts';
 
 /** One line for `gansynth --help`. */
 export const summary = 'a MIDI file played on GANSynth, as a WAV file';
 
-const HELP = `usage: gansynth render SONG.mid --model DIR|URL|default --out SONG.wav [options]
+const HELP = `usage: gansynth render SONG.mid --out SONG.wav [--model DIR|URL] [options]
 
-  --model DIR|URL|default   model directory or URL ('default' = models/default)
   --out FILE.wav            output WAV (mono)
+  ${MODEL_HELP}
   --list                    print the file's tracks and exit (no model needed)
  notes
   --tracks 0,2              render only these tracks (indices as --list prints them)
@@ -40,8 +40,7 @@ const HELP = `usage: gansynth render SONG.mid --model DIR|URL|default --out SONG
   --release-sec T           release fade after each note's end (default 0.3, as the instrument)
  output
   --rate HZ                 ${RENDER_RATES_HZ.join('|')} (default 16000)
-  --format pcm16|float32    sample format (default pcm16)
-  --gain peak|DB            peak-normalise to -1 dBFS (default), or a fixed gain in dB on the raw mix
+${wavOutputHelp(false)}
   --backend NAME            ${CLI_BACKENDS.join('|')} (default auto)
   --max-batch N             notes per generator call (default: the backend's rule)
   --help`;
@@ -53,7 +52,7 @@ export interface RenderArgs {
   outPath: string;
   list: boolean;
   backend: CliBackend;
-  format: WavFormat;
+  output: WavOutput;
   maxBatch?: number;
   presetsPath?: string;
   presetName?: string;
@@ -77,22 +76,19 @@ function numberArg(flag: string, text: string | undefined, min: number, max: num
 
 /** Validates the command line; throws CliUsageError naming the bad flag. `null` = --help. */
 export function parseRenderArgs(argv: string[]): RenderArgs | null {
-  const { values: v, positionals: positional } = parseWithPositionals(argv, {
+  const { values: v, positionals: positional } = parseCommandArgs(argv, {
     model: { type: 'string' }, out: { type: 'string' }, list: { type: 'boolean' }, tracks: { type: 'string' },
     channels: { type: 'string' }, 'include-drums': { type: 'boolean' }, 'out-of-range': { type: 'string' },
     'no-sustain': { type: 'boolean' }, seed: { type: 'string' }, 'interval-sec': { type: 'string' },
     presets: { type: 'string' }, preset: { type: 'string' }, 'latent-step-sec': { type: 'string' }, 'release-sec': { type: 'string' }, rate: { type: 'string' },
-    format: { type: 'string' }, gain: { type: 'string' }, backend: { type: 'string' }, 'max-batch': { type: 'string' },
-    help: { type: 'boolean' },
-  });
+    ...WAV_OUTPUT_OPTIONS, backend: { type: 'string' }, 'max-batch': { type: 'string' }, help: { type: 'boolean' },
+  }, true);
   if (v.help) return null;
   if (positional.length !== 1) throw new CliUsageError(`give exactly one MIDI file, got ${positional.length ? positional.join(' ') : 'none'}`);
   const list = v.list === true;
   if (!list && !v.out) throw new CliUsageError('--out is required (the WAV file to write)');
   if (v.preset !== undefined && v.presets === undefined) throw new CliUsageError('--preset NAME needs --presets FILE.json');
   if (v.seed !== undefined && v.presets !== undefined) throw new CliUsageError('--seed is for random latents; it has no effect with --presets');
-  let gain: 'peak' | number = 'peak';
-  if (v.gain !== undefined && v.gain !== 'peak') gain = numberArg('gain', v.gain, -120, 60)!;
   const rate = intArg('rate', v.rate, 16000, 1, 192000);
   if (!RENDER_RATES_HZ.includes(rate)) throw new CliUsageError(`--rate must be one of ${RENDER_RATES_HZ.join('|')}, got ${rate}`);
   const options: Partial<MidiRenderOptions> = {
@@ -106,7 +102,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     releaseSec: numberArg('release-sec', v['release-sec'], 0.001, 30) ?? 0.3,
     latentStepSec: numberArg('latent-step-sec', v['latent-step-sec'], 0, 3600) ?? 0,
     sampleRateHz: rate,
-    gain,
+    gain: 0, // the raw mix: the level is set once, where the WAV is written (common/wav-output.ts)
   };
   return {
     midiPath: resolve(positional[0]!),
@@ -114,21 +110,12 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     outPath: v.out ? resolve(v.out) : '',
     list,
     backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
-    format: choiceArg('format', v.format, 'pcm16', ['pcm16', 'float32'] as const),
+    output: parseWavOutput(v),
     ...(v['max-batch'] !== undefined ? { maxBatch: intArg('max-batch', v['max-batch'], 1, 1, 256) } : {}),
     ...(v.presets !== undefined ? { presetsPath: resolve(v.presets) } : {}),
     ...(v.preset !== undefined ? { presetName: v.preset } : {}),
     options,
   };
-}
-
-/** parseArgs with positionals (the MIDI file), errors as one-line CliUsageErrors like parseCommandArgs. */
-function parseWithPositionals<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new CliUsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
-  }
 }
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
@@ -169,7 +156,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
     return;
   }
   for (const w of notes.warnings.messages) io.err(`warning: ${w}`);
-  const session = await openSynthSession({ model: args.model, sampleRateHz: checked.sampleRateHz, backend: args.backend, maxBatch: args.maxBatch });
+  const session = await openSynthSession({
+    model: args.model, sampleRateHz: checked.sampleRateHz, backend: args.backend, maxBatch: args.maxBatch, notice: io.err,
+  });
   try {
     const latents = (await presetSource(args, session.model.config.latentSize)) ?? checked.latents;
     io.out(`${session.description}; ${notes.notes.length} notes, ${notes.durationSec.toFixed(2)} s at ${checked.sampleRateHz} Hz`);
@@ -181,11 +170,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
       }
     }).finally(() => bar?.stop());
     await mkdir(dirname(args.outPath), { recursive: true });
-    await writeFile(args.outPath, encodeWav([result.samples], result.sampleRateHz, args.format));
-    const gainDb = 20 * Math.log10(result.gainLinear);
-    const clipped = args.format === 'pcm16' && result.samples.some((x) => Math.abs(x) > 1);
+    const { bytes: wav, report } = encodeLeveledWav([result.samples], result.sampleRateHz, args.output.format, args.output.level);
+    await writeFile(args.outPath, wav);
     io.out(`${args.outPath}: ${(result.samples.length / result.sampleRateHz).toFixed(2)} s, ${result.plan.notes.length} notes ` +
-      `(${result.plan.requests.length} distinct renders), gain ${gainDb.toFixed(1)} dB${clipped ? ' (CLIPPED: lower --gain)' : ''}`);
+      `(${result.plan.requests.length} distinct renders), ${args.output.format === 'pcm16' ? '16-bit' : 'float'}; ${describeLevel(args.output, report)}`);
     io.out(`synthesis ${(result.synthMs / 1000).toFixed(2)} s (${result.msPerNote.toFixed(0)} ms/note), mix ${(result.mixMs / 1000).toFixed(2)} s, ` +
       `at most ${result.peakBuffersHeld} note buffers held`);
   } finally {

@@ -19,12 +19,17 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
-/** node:util parseArgs in strict mode, its errors turned into one-line CliUsageErrors. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+/**
+ * node:util parseArgs in strict mode (positionals only when `allowPositionals`), its errors turned into one-line
+ * CliUsageErrors; a value starting with '-' keeps parseArgs' hint to write it as `--flag=-VALUE`.
+ */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new CliUsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+    const lines = (e as Error).message.split('\n');
+    const dash = lines.find((l) => l.includes('starting with a dash'));
+    throw new CliUsageError(lines[0]!.replace(/\. To specify.*$/, '') + (dash ? ` ${dash.replace(/^To specify an option argument starting with a dash use/, 'write')}` : ''));
   }
 }
 

@@ -1,18 +1,23 @@
 /**
- * What `gansynth generate` and `gansynth render` both need: the --model argument, a tfjs backend, a loaded model
- * behind an initialised NoteRenderer, and a progress bar on the CLI's stream.
+ * What `gansynth generate` and `gansynth render` both need: the --model argument (optional: the built-in model by
+ * default), a tfjs backend, a loaded model behind an initialised NoteRenderer, and a progress bar on the CLI's
+ * stream.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
+import { isSoftwareWebgpu, webgpuAdapterDescription } from '../../../engine/backend.ts';
 import { NoteRenderer } from '../../../engine/renderer.ts';
 import type { LoadedModel } from '../../../engine/weights.ts';
 import { useNodeBackend, type NodeBackendName } from '../../backends.ts';
 import { loadModelFromDisk } from '../../model-io.ts';
 import { type CliIo, CliUsageError } from './io.ts';
 
-/** The embedded default model directory (models/default). */
+/**
+ * The built-in model, models/default of this package: found from this file, so it is the same whatever the
+ * working directory (a checkout, or node_modules/gansynth-web when installed).
+ */
 export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../../../models/default', import.meta.url));
 
 /** Backends the CLIs accept. */
@@ -20,10 +25,17 @@ export const CLI_BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'] as c
 /** One of CLI_BACKENDS. */
 export type CliBackend = (typeof CLI_BACKENDS)[number];
 
-/** Resolves --model: 'default', an http(s)/file URL, or an existing directory (CliUsageError otherwise). */
+/** The --model help line both commands print. */
+export const MODEL_HELP = `--model DIR|URL|default   model directory (model.json or a Magenta checkpoint) or URL; default: the built-in
+                            ${DEFAULT_MODEL_PATH}`;
+
+/**
+ * Resolves --model: absent or 'default' = DEFAULT_MODEL_PATH, an http(s)/file URL, or an existing directory
+ * (CliUsageError otherwise).
+ */
 export function resolveModelArg(value: string | undefined): string {
-  if (!value) throw new CliUsageError("--model is required (a model directory, a URL, or 'default')");
-  if (value === 'default') return DEFAULT_MODEL_PATH;
+  if (value === undefined || value === 'default') return DEFAULT_MODEL_PATH;
+  if (value === '') throw new CliUsageError("--model: empty (give a model directory, a URL, or 'default')");
   if (/^(https?|file):/i.test(value)) return value;
   const dir = resolve(value);
   if (!existsSync(dir)) throw new CliUsageError(`--model: no such directory '${value}'`);
@@ -36,14 +48,24 @@ export interface SynthSession {
   readonly backend: NodeBackendName;
   readonly model: LoadedModel;
   readonly renderer: NoteRenderer;
-  /** "model NAME (config, UNTRAINED…), backend B, batch ≤ N" for the log. */
+  /** "model NAME (config, UNTRAINED…) from SOURCE, backend B, batch ≤ N" for the log. */
   readonly description: string;
   dispose(): void;
 }
 
-/** Initialises the backend, loads the model and makes its renderer at `sampleRateHz`. */
-export async function openSynthSession(opts: { model: string; sampleRateHz: number; backend: CliBackend; maxBatch?: number }): Promise<SynthSession> {
-  const backend = await useNodeBackend(opts.backend);
+/**
+ * Initialises the backend, loads the model (a path or URL as resolveModelArg returns) and makes its renderer at
+ * `sampleRateHz`. `auto` that finds only a software WebGPU adapter (SwiftShader) switches to wasm, which is faster
+ * on the same CPU, and says so through `notice`.
+ */
+export async function openSynthSession(opts: {
+  model: string; sampleRateHz: number; backend: CliBackend; maxBatch?: number; notice?: (line: string) => void;
+}): Promise<SynthSession> {
+  let backend = await useNodeBackend(opts.backend);
+  if (opts.backend === 'auto' && backend === 'webgpu' && isSoftwareWebgpu()) {
+    opts.notice?.(`webgpu adapter is software (${webgpuAdapterDescription()}): using wasm; --backend webgpu forces it`);
+    backend = await useNodeBackend('wasm');
+  }
   const model = await loadModelFromDisk(opts.model);
   const renderer = new NoteRenderer({ model, sampleRateHz: opts.sampleRateHz, backend: 'current', maxBatch: opts.maxBatch });
   try {
@@ -54,9 +76,10 @@ export async function openSynthSession(opts: { model: string; sampleRateHz: numb
     throw e;
   }
   const untrained = model.meta.untrained ? ', UNTRAINED: noise, not instruments' : '';
+  const source = opts.model === DEFAULT_MODEL_PATH ? `the built-in default ${opts.model} (--model to choose another)` : opts.model;
   return {
     backend, model, renderer,
-    description: `model ${model.meta.name ?? model.config.name} (${model.config.name}${untrained}), backend ${backend}, batch ≤ ${renderer.maxBatch}`,
+    description: `model ${model.meta.name ?? model.config.name} (${model.config.name}${untrained}) from ${source}, backend ${backend}, batch ≤ ${renderer.maxBatch}`,
     dispose() {
       renderer.dispose();
       model.dispose();

@@ -37,7 +37,16 @@ for (const name of ['backend', 'low', 'high']) {
 }
 instrument.setAttribute('wasm-path', new URL('/wasm/', location.href).href);
 instrument.setAttribute('worker-url', new URL('./render-worker.js', import.meta.url).href);
-instrument.setAttribute('model', params.get('model') ?? new URL('/models/default/', location.href).href);
+instrument.setAttribute('builtin-model', new URL('/models/default/', location.href).href);
+// auto: the built-in model when trained, else Magenta's acoustic_only, else the built-in one (the status says why).
+instrument.setAttribute('model', params.get('model') ?? 'auto');
+// Keep the address bar in step with the picker, so a reload or a shared link plays the same model.
+instrument.addEventListener('model-loaded', () => {
+  const url = new URL(location.href);
+  if (instrument.model === 'auto') url.searchParams.delete('model');
+  else url.searchParams.set('model', instrument.model);
+  history.replaceState(null, '', url);
+});
 
 instrument.addEventListener('presets-changed', (e) => {
   localStorage.setItem(STORAGE_KEY, savePresetBank((e as CustomEvent<{ presets: Preset[] }>).detail.presets));
@@ -64,7 +73,11 @@ instrument.addEventListener('ready', () => {
 
 // The MIDI-file renderer renders offline with the instrument's presets and model.
 const midiFile = document.createElement('gansynth-midi-renderer');
-midiFile.setAttribute('model-url', instrument.getAttribute('model')!);
+// The model the instrument plays (local files cannot be shared with it: it keeps the last URL).
+instrument.addEventListener('model-loaded', (e) => {
+  const { url } = (e as CustomEvent<{ url: string }>).detail;
+  if (!url.startsWith('local:')) midiFile.setAttribute('model-url', url);
+});
 // The preset sounding now (a morph position between presets renders with the nearest one selected before it).
 const syncPresets = () => Object.assign(midiFile, { presets: instrument.presets, selected: Math.max(0, instrument.selectedPreset) });
 syncPresets();

@@ -29,6 +29,8 @@ export interface RenderBankOptions {
 export interface BankRenderer {
   /** tfjs backend in use, known after `initialize`. */
   readonly backend: string;
+  /** Why that backend was chosen (software adapters passed over…), when the renderer knows. */
+  readonly backendReason?: string;
   /** The model's name and whether it is untrained, known after `initialize`. */
   readonly modelName?: string;
   readonly untrained?: boolean;
@@ -85,6 +87,8 @@ export const DEFAULT_WORKLET_URL = new URL('../worklet/processor.js', import.met
 export class AudioEngineController implements ReactiveController, MidiSink {
   // Public state the host renders.
   backend = '';
+  /** Why `backend` was chosen (for the status line). */
+  backendReason = '';
   bankDone = 0;
   bankTotal = BANK_PITCHES.length;
   /** The pitches a bank holds (a sub-range renders faster); set before a render. */
@@ -125,11 +129,11 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   }
 
   /**
-   * Creates (or adopts `audioContext`) the audio graph, then makes the renderer for the context's rate
-   * and initialises it. With its own context the
-   * output goes to the speakers; with the host's, the host routes `output` itself.
+   * Creates (or adopts `audioContext`) the audio graph: the voice worklet and the output gain. With its own context
+   * the output goes to the speakers; with the host's, the host routes `output` itself. A renderer comes next
+   * ({@link useRenderer}); until then notes find no bank and stay silent.
    */
-  async start(makeRenderer: (sampleRateHz: number) => BankRenderer, options: { audioContext?: BaseAudioContext; workletUrl?: string } = {}): Promise<void> {
+  async start(options: { audioContext?: BaseAudioContext; workletUrl?: string } = {}): Promise<void> {
     if (this.node) throw new Error('the audio engine is already started');
     this.phase = 'starting audio';
     this.host.requestUpdate();
@@ -154,14 +158,29 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.node = node;
     this.output = output;
     this.configure(this.settings);
-    this.phase = 'loading model';
-    this.host.requestUpdate();
-    const renderer = makeRenderer(ctx.sampleRate);
-    this.renderer = renderer;
-    await renderer.initialize();
-    this.backend = renderer.backend;
     this.phase = 'ready';
     this.host.requestUpdate();
+  }
+
+  /**
+   * Makes `renderer` (already initialised by the caller) the one banks render with: a render in flight is aborted
+   * and the previous renderer disposed. The worklet keeps the buffers it has, so the old model's notes sound on
+   * until the next {@link renderLatent} replaces them pitch by pitch (a model change is as gapless as a preset change).
+   */
+  useRenderer(renderer: BankRenderer): void {
+    if (!this.node) throw new Error('the audio engine is not started');
+    if (renderer === this.renderer) return;
+    this.renderAbort?.abort();
+    this.renderer?.dispose();
+    this.renderer = renderer;
+    this.backend = renderer.backend;
+    this.backendReason = renderer.backendReason ?? '';
+    this.host.requestUpdate();
+  }
+
+  /** True once a renderer is in use. */
+  get hasRenderer(): boolean {
+    return this.renderer !== undefined;
   }
 
   /** Applies volume / polyphony / release; validated here, at the boundary. */

@@ -1,5 +1,5 @@
 /**
- * `<gansynth-instrument model="URL">`: the GANSynth instrument as one element. Renders a note bank of the
+ * `<gansynth-instrument>`: the GANSynth instrument as one element. Renders a note bank of the
  * chosen preset with tfjs (GPU) and plays it through an AudioWorklet; played from Web MIDI, the computer
  * keyboard, the on-screen keyboard, or the host page (`noteOn` / `noteOff`). All audio state lives in the
  * {@link AudioEngineController}; this element renders it.
@@ -8,17 +8,19 @@
  * loads) and the instrument plays into that context; route `output` (or call `connect(node)`) yourself.
  * Without it, the element makes its own AudioContext and plays to its destination.
  */
-import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import type { Preset } from '../engine/presets.ts';
-import { loadPresetBank, savePresetBank, encodePresetFragment } from '../engine/presets.ts';
-import { AudioEngineController, type BankNote, type BankRenderer, type EngineSettings } from './audio-engine-controller.ts';
+import { AudioEngineController, type BankNote, type EngineSettings } from './audio-engine-controller.ts';
 import { ComputerKeyboard } from './computer-keyboard.ts';
-import { ALL_INPUTS } from './midi-input.ts';
 import { defaultPresets, PresetBankState } from './preset-bank.ts';
 import type { PresetAction } from './preset-bar.ts';
-import { createBankRenderer, type RendererOptions } from './renderer-adapter.ts';
+import { applyPresetAction } from './preset-actions.ts';
+import { InstrumentAttributes } from './instrument-attributes.ts';
+import { ModelLoader, type LoadedModelInfo } from './model-loader.ts';
+import type { ModelChoice } from './model-picker.ts';
 import './device-picker.ts';
+import './model-picker.ts';
 import './morph-pad.ts';
 import './piano-keyboard.ts';
 import './preset-bar.ts';
@@ -43,10 +45,13 @@ const MORPH_DEBOUNCE_MS = 150;
  * @fires note-played - `{pitch, velocity}` from any input
  * @fires presets-changed - `{presets}` after the bank was edited (random, save, rename, delete, import)
  * @fires error - `{message, error}`; the message is also shown in the status line
- * @csspart status @csspart presets @csspart morph @csspart controls @csspart keyboard
+ * @fires model-loaded - `{backend, modelName, label, url, notice, reused}`: a model now plays (after boot and each
+ *   change; its bank renders next unless `reused`: a fallback to the model already playing); `notice` says why a
+ *   source was passed over
+ * @csspart status @csspart model @csspart presets @csspart morph @csspart controls @csspart keyboard
  */
 @customElement('gansynth-instrument')
-export class GansynthInstrument extends LitElement {
+export class GansynthInstrument extends InstrumentAttributes {
   static override styles = css`
     :host { display: block; font: 13px system-ui, sans-serif; color: #222; }
     .row { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 6px 0; }
@@ -55,49 +60,19 @@ export class GansynthInstrument extends LitElement {
     piano-keyboard { height: 110px; }
   `;
 
-  /** Model directory URL (model.json, or a Magenta checkpoint's weights_manifest.json). */
-  @property() model = '';
-  /** Name of the preset to play (changing it swaps the sound). */
-  @property() preset = '';
-  /** MIDI input: 'all', 'none', or a device id or name. */
-  @property({ attribute: 'midi-input' }) midiInput = ALL_INPUTS;
-  /** MIDI channel: 0 = omni, 1..16. */
-  @property({ type: Number, attribute: 'midi-channel' }) midiChannel = 0;
-  /**
-   * Live MIDI latency budget, ms (0..500): each message is heard this long after the MIDI port received it, so a
-   * busy main thread delays notes evenly instead of jittering them. 0: as soon as the page handles it.
-   */
-  @property({ type: Number, attribute: 'midi-latency-ms' }) midiLatencyMs = 0;
-  /** Lowest pitch of the bank and the keyboard (MIDI, ≥ 24); a narrower range renders faster. */
-  @property({ type: Number }) low = PITCH_MIN;
-  /** Highest pitch of the bank and the keyboard (MIDI, ≤ 84). */
-  @property({ type: Number }) high = PITCH_MAX;
-  /** Output gain, 0..1. */
-  @property({ type: Number }) volume = 0.8;
-  /** Voices that may sound at once. */
-  @property({ type: Number }) polyphony = 64;
-  /** Release time after note-off, seconds. */
-  @property({ type: Number }) release = 0.3;
-  /** Held notes crossfade to the new sound of a preset change or morph over this long, seconds 0..2 (0: they keep the old one). */
-  @property({ type: Number, attribute: 'swap-crossfade-sec' }) swapCrossfadeSec = 0.08;
-  /** Render in a Web Worker loaded from this URL (the built render-worker.js); empty: on the main thread. */
-  @property({ attribute: 'worker-url' }) workerUrl = '';
-  /** Where dist/worklet/processor.js is served; default: next to the library. */
-  @property({ attribute: 'worklet-url' }) workletUrl = '';
-  /** tfjs backend to ask for ('webgpu', 'webgl', 'wasm', 'cpu'); empty: the best available. */
-  @property() backend = '';
-  /** Where tfjs-backend-wasm's .wasm files are served (only the wasm backend needs them). */
-  @property({ attribute: 'wasm-path' }) wasmPath = '';
-  /** Do not play from the computer keyboard. */
-  @property({ type: Boolean, attribute: 'no-computer-keyboard' }) noComputerKeyboard = false;
-  /** The host page's AudioContext (set before connecting). */
-  @property({ attribute: false }) audioContext: BaseAudioContext | undefined;
-  /** Makes the note-bank renderer (tests and hosts may supply their own; default: the tfjs engine). */
-  @property({ attribute: false }) rendererFactory: (o: RendererOptions) => BankRenderer = createBankRenderer;
-
   @state() private modelName = '';
   @state() private untrained = false;
   @state() private errorText = '';
+  private loadedOnce = false;
+  private readonly loader = new ModelLoader({
+    makeRenderer: (source, onLoadProgress) => this.rendererFactory({ // URLs absolute: a Worker resolves against its own
+      modelUrl: source.url, modelFiles: source.files, sampleRateHz: this.engine.context!.sampleRate, workerUrl: this.workerUrl,
+      backend: this.backend, wasmPath: this.wasmPath || undefined, onLoadProgress,
+    }),
+    install: (info) => this.install(info),
+    changed: () => this.requestUpdate(),
+    settingsKey: () => [this.backend, this.workerUrl, this.wasmPath].join('\n'),
+  }, () => new URL(this.builtinModel, document.baseURI).href);
   @state() private octave = 60;
   private readonly bank = new PresetBankState(defaultPresets());
   private readonly engine: AudioEngineController;
@@ -208,13 +183,14 @@ export class GansynthInstrument extends LitElement {
     super.connectedCallback();
     if (!this.noComputerKeyboard) this.keys.attach(window);
     // Moved in the DOM: the controller was disposed on disconnect, so start again.
-    if (this.hasUpdated && this.model && !this.started) this.started = this.boot();
+    if (this.hasUpdated && !this.started) this.started = this.boot();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.keys.detach();
     clearTimeout(this.morphTimer);
+    this.loader.reset(); // the engine disposes its renderer on disconnect
     this.started = undefined;
   }
 
@@ -229,8 +205,15 @@ export class GansynthInstrument extends LitElement {
         this.engine.midiLatencySec = this.midiLatencyMs / 1000;
       }, false);
     }
-    if (changed.has('model') && this.model && !this.started) this.started = this.boot();
-    if (!this.started) return;
+    if (!this.started) {
+      if (this.isConnected) this.started = this.boot();
+      return;
+    }
+    // Once audio runs, a change loads anew (superseding a load in flight); before that, boot reads the properties.
+    if (this.engine.context && ['model', 'builtinModel', 'backend', 'workerUrl', 'wasmPath'].some((k) => changed.has(k))) {
+      if (changed.has('model')) this.loader.files = undefined;
+      void this.loadModel();
+    }
     if (changed.has('volume') || changed.has('polyphony') || changed.has('release') || changed.has('swapCrossfadeSec')) {
       this.guard(() => this.engine.configure(this.engineSettings()), false);
     }
@@ -251,22 +234,53 @@ export class GansynthInstrument extends LitElement {
       this.engine.midi.select(this.midiInput);
       this.engine.midi.channel = this.midiChannel;
       this.engine.bankPitches = this.pitchRange();
-      let renderer: BankRenderer | undefined;
-      const make = (sampleRateHz: number) => (renderer = this.rendererFactory({
-        modelUrl: this.model, sampleRateHz, workerUrl: this.workerUrl, backend: this.backend, wasmPath: this.wasmPath || undefined,
-      }));
-      await this.engine.start(make, { audioContext: this.audioContext, workletUrl: this.workletUrl || undefined });
-      if (!renderer) throw new Error('no renderer was made');
-      this.bank.latentSize = renderer.latentSize;
-      this.modelName = renderer.modelName ?? this.model;
-      this.untrained = renderer.untrained ?? false;
-      if (this.preset) this.bank.select(this.preset);
-      this.fire('ready', { backend: this.engine.backend, modelName: this.modelName });
+      await this.engine.start({ audioContext: this.audioContext, workletUrl: this.workletUrl || undefined });
       void this.engine.midi.enable();
-      await this.renderCurrent();
+      await this.loadModel();
     } catch (e) {
       this.report(e);
     }
+  }
+
+  /** Loads the local model files a user chose (model.json or weights_manifest.json plus shards); see `model`. */
+  async loadModelFiles(files: ReadonlyMap<string, Blob>, label = 'local files'): Promise<boolean> {
+    this.loader.files = { files, label };
+    return this.loadModel();
+  }
+
+  /** The model playing: where it came from and why another was passed over (empty before the first load). */
+  get modelInfo(): { label: string; url: string; notice: string; modelName: string } | undefined {
+    const c = this.loader.current;
+    return c && { label: c.source.label, url: c.source.url, notice: c.notice, modelName: this.modelName };
+  }
+
+  /** Loads what `model` (or the chosen files) names and renders the current sound with it; false if superseded. */
+  private async loadModel(): Promise<boolean> {
+    if (!this.engine.context) return false;
+    this.errorText = '';
+    try {
+      const info = await this.loader.loadValue(this.model);
+      if (!info) return false;
+      const { source, notice, reused = false } = info;
+      this.fire('model-loaded', { backend: this.engine.backend, modelName: this.modelName, label: source.label, url: source.url, notice, reused });
+      if (!this.loadedOnce) {
+        this.loadedOnce = true;
+        if (this.preset) this.bank.select(this.preset);
+        this.fire('ready', { backend: this.engine.backend, modelName: this.modelName });
+      }
+      // A fallback to the model already playing keeps its bank.
+      return reused || (await this.renderCurrent());
+    } catch (e) {
+      this.report(e);
+      return false;
+    }
+  }
+
+  private install({ renderer, source }: LoadedModelInfo): void {
+    this.engine.useRenderer(renderer);
+    if (renderer.latentSize !== this.bank.latentSize) this.bank.latentSize = renderer.latentSize;
+    this.modelName = renderer.modelName ?? source.label;
+    this.untrained = renderer.untrained ?? false;
   }
 
   private pitchRange(): number[] {
@@ -278,7 +292,8 @@ export class GansynthInstrument extends LitElement {
   }
 
   private async renderCurrent(): Promise<boolean> {
-    if (!this.started) throw new Error('gansynth-instrument: no model loaded (set the model attribute)');
+    if (!this.started) throw new Error('gansynth-instrument: not started (connect it to a document)');
+    if (!this.engine.hasRenderer) return false; // the model load in flight renders when it lands
     this.errorText = '';
     try {
       this.engine.bankPitches = this.pitchRange();
@@ -290,45 +305,13 @@ export class GansynthInstrument extends LitElement {
   }
 
   private onPresetAction = async (e: CustomEvent<PresetAction>): Promise<void> => {
-    const a = e.detail;
     try {
-      switch (a.kind) {
-        case 'select':
-          await this.setPreset(a.index);
-          return;
-        case 'random':
-          this.bank.addRandom();
-          break;
-        case 'save':
-          this.bank.saveCurrent(this.modelName || undefined);
-          break;
-        case 'rename':
-          this.bank.rename(a.index, a.name);
-          break;
-        case 'delete':
-          this.bank.remove(a.index);
-          break;
-        case 'import':
-          this.bank.append(loadPresetBank(await a.file.text(), { latentSize: this.bank.latentSize }));
-          break;
-        case 'export':
-          download('gansynth-presets.json', savePresetBank(this.bank.presets));
-          return;
-        case 'share': {
-          const url = `${location.href.split('#')[0]}#${encodePresetFragment(this.bank.presets)}`;
-          this.shareUrl = url;
-          await navigator.clipboard?.writeText(url).catch(() => undefined);
-          this.requestUpdate();
-          return;
-        }
-        default: {
-          const never: never = a;
-          return never;
-        }
-      }
-      this.fire('presets-changed', { presets: this.presets });
+      const out = await applyPresetAction(this.bank, e.detail, this.modelName);
+      if (out.select !== undefined) await this.setPreset(out.select);
+      if (out.shareUrl !== undefined) this.shareUrl = out.shareUrl;
+      if (out.changed) this.fire('presets-changed', { presets: this.presets });
       this.requestUpdate();
-      if (a.kind !== 'rename') await this.renderCurrent();
+      if (out.render) await this.renderCurrent();
     } catch (err) {
       this.report(err);
     }
@@ -339,10 +322,12 @@ export class GansynthInstrument extends LitElement {
     const e = this.engine;
     const midi = e.midi;
     return html`
-      <status-line part="status" .backend=${e.backend} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
-        .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${e.phase === 'ready' ? '' : e.phase}
-        .midi=${midi.state === 'enabled' ? `${midi.inputs.length} input(s)` : midi.state}
+      <status-line part="status" .backend=${e.backend} .backendReason=${e.backendReason} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
+        .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${this.loader.progressText || (e.phase === 'ready' ? '' : e.phase)}
+        .notice=${this.loader.notice} .midi=${midi.state === 'enabled' ? `${midi.inputs.length} input(s)` : midi.state}
         .error=${this.errorText}></status-line>
+      <model-picker part="model" .value=${this.loader.pickerValue(this.model)} ?busy=${this.loader.progressText !== ''}
+        @model-choose=${this.onModelChoose}></model-picker>
       <preset-bar part="presets" .presets=${this.bank.presets} .selected=${this.bank.selected} .shareUrl=${this.shareUrl}
         @preset-action=${this.onPresetAction}></preset-bar>
       <morph-pad part="morph" .labels=${this.bank.presets.map((p) => p.name)} .position=${this.bank.position}
@@ -361,6 +346,12 @@ export class GansynthInstrument extends LitElement {
         @note-off=${(ev: CustomEvent<{ pitch: number }>) => this.noteOff(ev.detail.pitch)}></piano-keyboard>
     `;
   }
+
+  private readonly onModelChoose = (ev: CustomEvent<ModelChoice>): void => {
+    const c = ev.detail;
+    if ('files' in c) void this.loadModelFiles(c.files, c.label);
+    else this.model = c.value;
+  };
 
   private readonly onMidiSelect = (ev: CustomEvent<{ input: string; channel: number }>): void => {
     this.midiInput = ev.detail.input;
@@ -387,14 +378,6 @@ export class GansynthInstrument extends LitElement {
   private fire<T>(type: string, detail: T): void {
     this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
   }
-}
-
-function download(name: string, text: string): void {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 declare global {

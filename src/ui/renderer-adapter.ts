@@ -9,6 +9,7 @@ import { MODEL_JSON, parseModelJson } from '../engine/model-format.ts';
 import { NoteRenderer } from '../engine/renderer.ts';
 import { loadModel, type LoadedModel } from '../engine/weights.ts';
 import { RenderWorkerClient } from '../engine/worker-client.ts';
+import { filesFetch, type ModelFileMap } from '../engine/model-files.ts';
 import type { BankRenderer, RenderBankOptions } from './audio-engine-controller.ts';
 
 /** What the instrument knows when it makes a renderer. */
@@ -23,6 +24,10 @@ export interface RendererOptions {
   readonly wasmPath?: string;
   /** A render-worker.js URL: render off the main thread when the engine provides a worker client. */
   readonly workerUrl?: string;
+  /** The model's files chosen by the user (then `modelUrl` is only a label). */
+  readonly modelFiles?: ModelFileMap;
+  /** Weight download progress. */
+  readonly onLoadProgress?: (loadedBytes: number, totalBytes: number) => void;
 }
 
 const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu', 'auto']);
@@ -35,10 +40,10 @@ export function createBankRenderer(options: RendererOptions): BankRenderer {
 }
 
 /** What model.json says about a model, read on the page (the Worker loads the weights). */
-async function probeModel(modelUrl: string): Promise<{ latentSize: number; untrained: boolean; name?: string }> {
-  const base = modelUrl.replace(/\/+$/, '').replace(/\/(model|weights_manifest)\.json$/, '');
-  const url = `${base}/${MODEL_JSON}`;
-  const r = await fetch(url);
+async function probeModel(modelUrl: string, files?: ModelFileMap): Promise<{ latentSize: number; untrained: boolean; name?: string }> {
+  const base = files ? '' : modelUrl.replace(/\/+$/, '').replace(/\/(model|weights_manifest)\.json$/, '');
+  const url = files ? MODEL_JSON : `${base}/${MODEL_JSON}`;
+  const r = files ? await filesFetch(files)(url) : await fetch(url);
   // No model.json: a Magenta checkpoint (trained, the paper config).
   if (r.status === 404) return { latentSize: LATENT_SIZE, untrained: false };
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
@@ -62,7 +67,7 @@ class WorkerBankRenderer implements BankRenderer {
   }
 
   async initialize(): Promise<void> {
-    const [probe, info] = await Promise.all([probeModel(this.options.modelUrl), this.client.initialize()]);
+    const [probe, info] = await Promise.all([probeModel(this.options.modelUrl, this.options.modelFiles), this.client.initialize()]);
     this.backend = info.backend;
     this.modelName = probe.name ?? info.modelName;
     this.untrained = probe.untrained;
@@ -92,8 +97,11 @@ class MainThreadBankRenderer implements BankRenderer {
   async initialize(): Promise<void> {
     this.backend = await selectBackend(this.backendChoice, { wasmPath: this.options.wasmPath });
     // The backend must be chosen first: seeded weights are made as tensors on the current backend.
-    this.model = await loadModel(this.options.modelUrl);
-    this.modelName = this.model.meta.name ?? this.options.modelUrl;
+    const { modelFiles, onLoadProgress } = this.options;
+    this.model = await loadModel(modelFiles ? '' : this.options.modelUrl, {
+      ...(modelFiles ? { fetchFn: filesFetch(modelFiles) } : {}), ...(onLoadProgress ? { onProgress: onLoadProgress } : {}),
+    });
+    this.modelName = this.model.meta.name ?? this.options.modelUrl.replace(/^local:/, '');
     this.untrained = this.model.meta.untrained === true;
     this.renderer = new NoteRenderer({ model: this.model, sampleRateHz: this.options.sampleRateHz, backend: 'current' });
     await this.renderer.initialize();

@@ -9,6 +9,8 @@ import { customElement, property } from 'lit/decorators.js';
  * @csspart backend
  * @csspart bank
  * @csspart model
+ * @csspart phase
+ * @csspart notice
  * @csspart error
  */
 @customElement('status-line')
@@ -17,11 +19,16 @@ export class StatusLine extends LitElement {
     :host { display: flex; flex-wrap: wrap; gap: 4px 14px; font: 12px ui-monospace, monospace; color: #333; }
     .warn { color: #a15c00; }
     .error { color: #b00020; flex-basis: 100%; white-space: pre-wrap; }
+    .notice { flex-basis: 100%; }
     progress { width: 80px; height: 0.8em; vertical-align: middle; }
   `;
 
   /** tfjs backend rendering the notes ('webgpu', 'webgl', 'wasm', 'cpu'); empty while loading. */
   @property() backend = '';
+  /** Why the backend was chosen (a tooltip and a short suffix). */
+  @property() backendReason = '';
+  /** A warning that is not an error: e.g. why the model playing is a fallback. */
+  @property() notice = '';
   @property({ type: Number }) bankDone = 0;
   @property({ type: Number }) bankTotal = 0;
   @property() modelName = '';
@@ -34,12 +41,13 @@ export class StatusLine extends LitElement {
 
   override render() {
     return html`
-      <span part="backend">backend: ${this.backend || '…'}</span>
+      <span part="backend" title=${this.backendReason}>backend: ${this.backend || '…'}${this.backendReason ? ` (${this.backendReason})` : ''}</span>
       <span part="bank">bank: ${this.bankDone}/${this.bankTotal}
         <progress max=${this.bankTotal || 1} .value=${this.bankDone}></progress></span>
       <span part="model">model: ${this.modelName || '…'}${this.untrained
         ? html` <span class="warn">(untrained model: noise-like timbres until a trained model lands)</span>` : nothing}</span>
-      ${this.phase ? html`<span>${this.phase}</span>` : nothing}
+      ${this.phase ? html`<span part="phase">${this.phase}</span>` : nothing}
+      ${this.notice ? html`<span part="notice" class="warn notice" role="status">${this.notice}</span>` : nothing}
       ${this.midi ? html`<span>MIDI: ${this.midi}</span>` : nothing}
       ${this.error ? html`<span part="error" class="error" role="alert">error: ${this.error}</span>` : nothing}
     `;

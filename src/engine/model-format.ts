@@ -8,13 +8,14 @@ import {
   type ModelConfig, type NormalizationConfig, MODEL_CONFIGS, validateModelConfig,
 } from '../shared/model-config.ts';
 import { EMA_SUFFIX, type ParamSpec } from './generator.ts';
+import { type QuantizationInfo, type WeightQuantization, WEIGHT_QUANTIZATIONS, encodeWeightValues, quantizationProblem } from './weight-quantization.ts';
 
 /** Value of model.json's `format`. */
 export const MODEL_FORMAT = 'gansynth-web/1';
 /** File names inside a model directory. */
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_MANIFEST_JSON = 'weights_manifest.json';
-/** Shard size of the weights we write (tfjs's default, 4 MiB). */
+/** Default shard size of the weights we write (tfjs's, 4 MiB). */
 export const SHARD_BYTES = 4 * 1024 * 1024;
 
 /** Provenance and training metadata carried by a model (free-form beyond these fields). */
@@ -25,7 +26,10 @@ export interface ModelMeta {
   untrained?: boolean;
   /** Seed of seeded-untrained weights. */
   seed?: number;
-  /** He slope of to_rgb's kernel scale (generator.ts ForwardOptions.toRgbHeSlope); absent = 0 (magenta-js). */
+  /**
+   * He slope of to_rgb's kernel scale (generator.ts ForwardOptions.toRgbHeSlope); absent = 0 (magenta-js's, and our
+   * trainer's). loadModel sets it: 1 for Magenta's checkpoints (their Python graph), or LoadOptions.toRgbHeSlope.
+   */
   toRgbHeSlope?: number;
   /** Where the model came from (URL, directory, or a description). */
   source?: string;
@@ -53,7 +57,8 @@ export interface ManifestEntry {
   name: string;
   shape: number[];
   dtype: string;
-  quantization?: { dtype: string; scale?: number; min?: number; original_dtype?: string };
+  /** Quantised storage (weight-quantization.ts): float16, or uint8/uint16 with value = q·scale + min. */
+  quantization?: QuantizationInfo;
 }
 
 /** One group of a tfjs weights manifest: its entries lie back to back in the concatenation of its shards. */
@@ -147,6 +152,11 @@ export function parseManifest(raw: unknown, file = WEIGHTS_MANIFEST_JSON): Manif
         fail(file, `variable "${entry.name}": shape must be an array of non-negative integers, got ${JSON.stringify(entry.shape)}`);
       }
       if (typeof entry.dtype !== 'string') fail(file, `variable "${entry.name}": dtype must be a string`);
+      if (entry.quantization === null) delete entry.quantization;
+      if (entry.quantization !== undefined) {
+        const problem = quantizationProblem(entry.quantization, entry.dtype);
+        if (problem) fail(file, `variable "${entry.name}": ${problem}`);
+      }
       return entry as unknown as ManifestEntry;
     });
     return { paths: group.paths as string[], weights };
@@ -203,36 +213,56 @@ export interface EncodedModelDir {
   shards: Map<string, Uint8Array>;
 }
 
+/** Options of encodeModelDir. */
+export interface EncodeOptions {
+  /** Names with `/ExponentialMovingAverage` (Magenta's hosted-checkpoint layout). */
+  emaSuffix?: boolean;
+  /** Shard file names: `<prefix>-shard<i>of<n>.bin` (default 'group1', as tfjs's converter). */
+  shardPrefix?: string;
+  /** Bytes per shard file (any positive integer; a tensor may span shards, as in tfjs); default 4 MiB. */
+  shardBytes?: number;
+  /** Store every tensor as float16 or affine uint8/uint16 (tfjs converter's forms); default float32. */
+  quantize?: WeightQuantization;
+}
+
 /**
- * Encodes parameters (float32 values in spec order) as model.json + one manifest group split into 4 MiB
- * shards. `values` is read with `await tensor.data()` by the caller so this stays synchronous and pure.
+ * Encodes parameters (float32 values in spec order) as model.json + one manifest group split into shards of
+ * `shardBytes`, each tensor as float32 or in the `quantize` form. `values` is read with `await tensor.data()` by
+ * the caller so this stays synchronous and pure.
  */
 export function encodeModelDir(
   specs: readonly ParamSpec[], values: readonly Float32Array[],
   model: { config: ModelConfig; normalization: NormalizationConfig; meta: ModelMeta },
-  opts: { emaSuffix?: boolean; shardPrefix?: string; shardBytes?: number } = {},
+  opts: EncodeOptions = {},
 ): EncodedModelDir {
-  const total = specs.reduce((n, s, i) => {
+  const shardBytes = opts.shardBytes ?? SHARD_BYTES;
+  if (!Number.isInteger(shardBytes) || shardBytes <= 0) throw new Error(`shardBytes must be a positive integer, got ${shardBytes}`);
+  if (opts.quantize !== undefined && !WEIGHT_QUANTIZATIONS.includes(opts.quantize)) {
+    throw new Error(`quantize must be one of ${WEIGHT_QUANTIZATIONS.join(', ')}, got ${JSON.stringify(opts.quantize)}`);
+  }
+  const weights: ManifestEntry[] = [];
+  const encoded = specs.map((s, i) => {
     const size = s.shape.reduce((a, b) => a * b, 1);
     if (values[i]!.length !== size) throw new Error(`value of "${s.name}" has ${values[i]!.length} elements, expected ${size}`);
-    return n + size * 4;
-  }, 0);
+    const e = encodeWeightValues(values[i]!, opts.quantize);
+    weights.push({
+      name: opts.emaSuffix ? s.name + EMA_SUFFIX : s.name, shape: [...s.shape], dtype: 'float32',
+      ...(e.quantization ? { quantization: e.quantization } : {}),
+    });
+    return e.bytes;
+  });
+  const total = encoded.reduce((n, b) => n + b.byteLength, 0);
   const all = new Uint8Array(total);
   let offset = 0;
-  values.forEach((v) => {
-    all.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), offset);
-    offset += v.byteLength;
-  });
-  const shardBytes = opts.shardBytes ?? SHARD_BYTES;
-  if (!Number.isInteger(shardBytes) || shardBytes <= 0 || shardBytes % 4 !== 0) throw new Error(`shardBytes must be a positive multiple of 4, got ${shardBytes}`);
+  for (const b of encoded) {
+    all.set(b, offset);
+    offset += b.byteLength;
+  }
   const count = Math.max(1, Math.ceil(total / shardBytes));
   const prefix = opts.shardPrefix ?? 'group1';
   const shards = new Map<string, Uint8Array>();
   for (let i = 0; i < count; i++) shards.set(`${prefix}-shard${i + 1}of${count}.bin`, all.subarray(i * shardBytes, Math.min(total, (i + 1) * shardBytes)));
-  const manifest: ManifestGroup[] = [{
-    paths: [...shards.keys()],
-    weights: specs.map((s) => ({ name: opts.emaSuffix ? s.name + EMA_SUFFIX : s.name, shape: [...s.shape], dtype: 'float32' })),
-  }];
+  const manifest: ManifestGroup[] = [{ paths: [...shards.keys()], weights }];
   const modelJson = {
     format: MODEL_FORMAT,
     config: model.config,

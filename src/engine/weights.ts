@@ -2,8 +2,10 @@
  * Loading generator weights: our model directories ("gansynth-web/1": model.json + tfjs weights manifest, or
  * seeded-untrained) and Magenta's hosted tfjs checkpoints (a directory holding only weights_manifest.json with
  * `/ExponentialMovingAverage` names, e.g.
- * https://storage.googleapis.com/magentadata/js/checkpoints/gansynth/acoustic_only). Everything is validated
- * against `generatorParamSpecs` before a tensor is made, and every failure names the file and variable.
+ * https://storage.googleapis.com/magentadata/js/checkpoints/gansynth/acoustic_only). Manifests as tfjs's converter
+ * writes them: any groups and shards, float32, float16 or uint8/uint16-quantised. Everything is validated against
+ * `generatorParamSpecs` before a tensor is made; every failure names the URL, and the variable where one is at
+ * fault (model-fetch.ts). Downloads go through Cache Storage by default (model-cache.ts) and report byte progress.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, type NormalizationConfig, MAGENTA_NORMALIZATION, PAPER_CONFIG } from '../shared/model-config.ts';
@@ -12,27 +14,52 @@ import {
   type LocatedEntry, type ManifestGroup, type ModelMeta, MODEL_FORMAT, MODEL_JSON, WEIGHTS_MANIFEST_JSON,
   entryBytes, groupBytes, locateParams, parseManifest, parseModelJson,
 } from './model-format.ts';
+import {
+  type FetchFn, type ResponseLike, HtmlResponseError, fetchOk, fetchResponse, httpError, joinUrl, readBytes, readJsonText,
+} from './model-fetch.ts';
+import { cachedFetch } from './model-cache.ts';
 
-/** The part of a fetch Response that loadModel uses (so Node can supply a file reader). */
-export interface ResponseLike {
-  ok: boolean;
-  status: number;
-  statusText?: string;
-  text(): Promise<string>;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
+export type { FetchFn, ResponseLike } from './model-fetch.ts';
+export {
+  type CacheStrategy, type CachedFetchOptions, type ResponseCache, IMMUTABLE_MODEL_URL_PREFIXES, MODEL_CACHE_NAME,
+  cachedFetch, clearModelCache, defaultCacheStrategy, modelCacheAvailable,
+} from './model-cache.ts';
 
-/** Fetches a URL or path. Must resolve with status 404 (not reject) for a missing file. */
-export type FetchFn = (url: string) => Promise<ResponseLike>;
+/**
+ * to_rgb He slope of Magenta's Python graph (networks.py's to_rgb scales by sqrt(1/fan_in)), which their
+ * checkpoints were trained with: loadModel's default for them.
+ */
+export const MAGENTA_TO_RGB_HE_SLOPE = 1;
+/** to_rgb He slope magenta-js applies (sqrt(2/fan_in), as for every kernel): `toRgbHeSlope` for parity with it. */
+export const MAGENTA_JS_TO_RGB_HE_SLOPE = 0;
 
 /** Options of loadModel. */
 export interface LoadOptions {
-  /** Default: the global fetch (browsers, Node ≥ 18 for http(s)); Node callers pass model-io's `nodeFetch`. */
+  /**
+   * Default: the global fetch, through cachedFetch (Cache Storage, where it exists) unless `cache` is false. A
+   * given fetchFn is used as it is (wrap it in cachedFetch to cache); Node callers pass model-io's `nodeFetch`.
+   */
   fetchFn?: FetchFn;
-  /** Called with the fraction of weight bytes loaded, 0..1. */
-  onProgress?: (fraction: number) => void;
+  /** Keep files the global fetch downloads in Cache Storage for offline use (model-cache.ts); default true. */
+  cache?: boolean;
+  /**
+   * Weight download progress in bytes of the shards the model needs: (0, total) before the first, then as bytes
+   * arrive, (total, total) at the end. Not called for seeded-untrained models (nothing to download).
+   */
+  onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Load a to_rgb layer per block (for training resumption); default only the last block's. */
   allToRgb?: boolean;
+  /**
+   * Overrides the model's to_rgb He slope (meta.toRgbHeSlope, generator.ts). Default: what the model says (ours:
+   * absent = 0), and MAGENTA_TO_RGB_HE_SLOPE (1) for Magenta checkpoints; MAGENTA_JS_TO_RGB_HE_SLOPE (0) renders
+   * them as @magenta/music does.
+   */
+  toRgbHeSlope?: number;
+  /**
+   * Config to read a Magenta-layout directory (no model.json) with; default PAPER_CONFIG, Magenta's. The layout
+   * carries no config, so `export --magenta-layout` of a smaller run loads only with its config given here.
+   */
+  magentaConfig?: ModelConfig;
 }
 
 /** A model ready for the generator. The caller owns it and must call `dispose()`. */
@@ -44,22 +71,6 @@ export interface LoadedModel {
   readonly meta: ModelMeta;
   readonly format: typeof MODEL_FORMAT | 'magenta';
   dispose(): void;
-}
-
-function joinUrl(base: string, file: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(file) || file.startsWith('/')) return file;
-  return base === '' ? file : `${base.replace(/\/+$/, '')}/${file}`;
-}
-
-async function fetchOk(fetchFn: FetchFn, url: string): Promise<ResponseLike> {
-  let r: ResponseLike;
-  try {
-    r = await fetchFn(url);
-  } catch (e) {
-    throw new Error(`${url}: fetch failed (${(e as Error).message})`);
-  }
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`);
-  return r;
 }
 
 function makeModel(config: ModelConfig, normalization: NormalizationConfig, params: Record<string, tf.Tensor>, meta: ModelMeta, format: LoadedModel['format']): LoadedModel {
@@ -74,27 +85,61 @@ function makeModel(config: ModelConfig, normalization: NormalizationConfig, para
   };
 }
 
+/** Collects cachedFetch's `keep()` of validated files; a file that cannot be stored only warns. */
+class Keeper {
+  private readonly pending: Promise<void>[] = [];
+
+  keep(r: ResponseLike, url: string): void {
+    if (!r.keep) return;
+    this.pending.push(r.keep().catch((e: Error) => console.warn(`model cache: ${url} not stored (${e.message})`)));
+  }
+
+  settled(): Promise<unknown> {
+    return Promise.all(this.pending);
+  }
+}
+
+/** Where loadLocated reads from and reports to. */
+interface ShardSource {
+  fetchFn: FetchFn;
+  /** Directory the manifest's paths are relative to. */
+  base: string;
+  manifestUrl: string;
+  keeper: Keeper;
+  onProgress?: LoadOptions['onProgress'];
+}
+
+/** "the group holding "a" … "z"" for messages about a whole shard. */
+function groupContents(group: ManifestGroup): string {
+  const names = group.weights.map((w) => `"${w.name}"`);
+  return names.length <= 2 ? names.join(' and ') : `${names[0]} … ${names.at(-1)} (${names.length} variables)`;
+}
+
 /**
- * Fetches every shard of the groups that hold located variables, checks byte lengths, and makes one tensor per
- * variable. Throws naming the shard and its byte length when a shard is short or long.
+ * Fetches every shard of the groups that hold located variables (one after another, bytes reported as they
+ * stream in), checks each group's byte length, keeps validated shards in the cache, and makes one float32 tensor
+ * per variable (float32, float16 or uint8/uint16-quantised entries, decoded by tfjs). Throws naming the shard and
+ * its byte length when a shard is short or long, and the variable when one cannot be decoded.
  */
-async function loadLocated(
-  fetchFn: FetchFn, base: string, groups: readonly ManifestGroup[], located: readonly LocatedEntry[], onProgress?: (f: number) => void,
-): Promise<Record<string, tf.Tensor>> {
+async function loadLocated(src: ShardSource, groups: readonly ManifestGroup[], located: readonly LocatedEntry[]): Promise<Record<string, tf.Tensor>> {
   const needed = [...new Set(located.map((l) => l.group))].sort((a, b) => a - b);
   const totalBytes = needed.reduce((n, gi) => n + groupBytes(groups[gi]!), 0);
   let loadedBytes = 0;
+  src.onProgress?.(0, totalBytes);
   const buffers = new Map<number, ArrayBuffer>();
   for (const gi of needed) {
     const group = groups[gi]!;
     const expected = groupBytes(group);
-    const parts: { url: string; bytes: Uint8Array }[] = [];
-    for (const path of group.paths) {
-      const url = joinUrl(base, path);
-      const bytes = new Uint8Array(await (await fetchOk(fetchFn, url)).arrayBuffer());
-      parts.push({ url, bytes });
-      loadedBytes += bytes.byteLength;
-      onProgress?.(Math.min(1, loadedBytes / Math.max(1, totalBytes)));
+    const parts: { url: string; bytes: Uint8Array; response: ResponseLike }[] = [];
+    for (const [si, path] of group.paths.entries()) {
+      const url = joinUrl(src.base, path);
+      const where = `shard ${si + 1} of ${group.paths.length} of the weights group holding ${groupContents(group)}, listed in ${src.manifestUrl}`;
+      const response = await fetchOk(src.fetchFn, url, where);
+      const bytes = await readBytes(response, url, (n) => {
+        loadedBytes += n;
+        src.onProgress?.(Math.min(loadedBytes, totalBytes), totalBytes);
+      });
+      parts.push({ url, bytes, response });
     }
     const got = parts.reduce((n, p) => n + p.bytes.byteLength, 0);
     if (got !== expected) {
@@ -107,11 +152,12 @@ async function loadLocated(
       }
       const sizes = parts.map((p) => `${p.url} (${p.bytes.byteLength} bytes)`).join(', ');
       throw new Error(
-        `weights group ${gi}: shards hold ${got} bytes but the manifest's ${group.weights.length} variables need ${expected} bytes` +
+        `weights group ${gi} of ${src.manifestUrl}: shards hold ${got} bytes but the manifest's ${group.weights.length} variables need ${expected} bytes` +
         (got < expected ? `; truncated from variable "${firstShort}" on` : '; shards are longer than the manifest says') +
         `. Shards: ${sizes}`,
       );
     }
+    for (const p of parts) src.keeper.keep(p.response, p.url);
     const all = new Uint8Array(expected);
     let at = 0;
     for (const p of parts) {
@@ -125,9 +171,15 @@ async function loadLocated(
     for (const l of located) {
       const buf = buffers.get(l.group)!;
       const slice = buf.slice(l.byteOffset, l.byteOffset + entryBytes(l.entry));
-      // decodeWeights handles quantised entries as well as plain float32.
-      const decoded = tf.io.decodeWeights(slice, [{ ...l.entry, name: l.spec.name } as tf.io.WeightsManifestEntry]);
-      params[l.spec.name] = decoded[l.spec.name]!;
+      let t: tf.Tensor;
+      try {
+        // tfjs's own decoder: float32 as is, float16 and affine uint8/uint16 dequantised to float32.
+        t = tf.io.decodeWeights(slice, [{ ...l.entry, name: l.spec.name } as tf.io.WeightsManifestEntry])[l.spec.name]!;
+      } catch (e) {
+        throw new Error(`${src.manifestUrl}: variable "${l.entry.name}" cannot be decoded: ${(e as Error).message}`);
+      }
+      params[l.spec.name] = t;
+      if (t.dtype !== 'float32') throw new Error(`${src.manifestUrl}: variable "${l.entry.name}" decoded as ${t.dtype}, expected float32`);
     }
   } catch (e) {
     for (const t of Object.values(params)) t.dispose();
@@ -136,49 +188,88 @@ async function loadLocated(
   return params;
 }
 
+/** The global fetch (bound, so it works when called as a plain function). */
+const globalFetch: FetchFn = (url) => fetch(url);
+
+function checkLoadOptions(opts: LoadOptions): void {
+  if (opts.toRgbHeSlope !== undefined && !(typeof opts.toRgbHeSlope === 'number' && Number.isFinite(opts.toRgbHeSlope))) {
+    throw new Error(`loadModel: toRgbHeSlope must be a finite number, got ${JSON.stringify(opts.toRgbHeSlope)}`);
+  }
+}
+
 /**
  * Loads a model from a directory URL or path (`source`, with or without a trailing `/model.json`):
  * - `model.json` present: our format; its `weightsManifest` names the tfjs manifest, or
  *   `"weights": {"init": "seeded-untrained", "seed": n}` makes seeded random weights (meta.untrained = true).
- * - only `weights_manifest.json`: a Magenta checkpoint, read with the `paper` config and Magenta's normalisation.
+ * - no model.json (HTTP 404, or an HTML page in its place): `weights_manifest.json` alone is a Magenta checkpoint,
+ *   read with `magentaConfig` (default paper), Magenta's normalisation and to_rgb slope 1 (see LoadOptions).
+ * Manifests may have any number of groups and shards, float32, float16 or uint8/uint16 entries; every value
+ * becomes a float32 tensor. Failures name the URL, and the variable where one is at fault.
  */
 export async function loadModel(source: string, opts: LoadOptions = {}): Promise<LoadedModel> {
-  const fetchFn: FetchFn = opts.fetchFn ?? ((url) => fetch(url));
+  checkLoadOptions(opts);
+  const fetchFn: FetchFn = opts.fetchFn ?? (opts.cache === false ? globalFetch : cachedFetch(globalFetch));
+  const keeper = new Keeper();
   const base = source.replace(/\/+$/, '').replace(/\/(model|weights_manifest)\.json$/, '');
   const modelUrl = joinUrl(base, MODEL_JSON);
-  let modelResponse: ResponseLike;
-  try {
-    modelResponse = await fetchFn(modelUrl);
-  } catch (e) {
-    throw new Error(`${modelUrl}: fetch failed (${(e as Error).message})`);
-  }
   const specsOpts = { allToRgb: opts.allToRgb };
+  const modelResponse = await fetchResponse(fetchFn, modelUrl);
+  let modelText: string | null = null;
+  let notModelJson = '';
   if (modelResponse.status === 404) {
+    notModelJson = `${modelUrl}: HTTP 404`;
+  } else {
+    if (!modelResponse.ok) throw httpError(modelUrl, modelResponse);
+    modelText = await readJsonText(modelResponse, modelUrl).catch((e: Error) => {
+      // A server that answers every path with its index.html: maybe a Magenta checkpoint all the same.
+      if (!(e instanceof HtmlResponseError)) throw e;
+      notModelJson = e.message;
+      return null;
+    });
+  }
+  let model: LoadedModel;
+  if (modelText === null) {
     // No model.json: a Magenta checkpoint directory (weights_manifest.json with EMA names).
     const manifestUrl = joinUrl(base, WEIGHTS_MANIFEST_JSON);
-    const mr = await fetchFn(manifestUrl).catch((e: Error) => {
-      throw new Error(`${manifestUrl}: fetch failed (${e.message})`);
+    const mr = await fetchResponse(fetchFn, manifestUrl);
+    if (mr.status === 404) {
+      throw new Error(modelResponse.status === 404
+        ? `${source}: neither ${MODEL_JSON} nor ${WEIGHTS_MANIFEST_JSON} found (HTTP 404 for ${modelUrl} and ${manifestUrl})`
+        : `${notModelJson}; and ${manifestUrl}: HTTP 404`);
+    }
+    if (!mr.ok) throw httpError(manifestUrl, mr);
+    const manifestText = await readJsonText(mr, manifestUrl).catch((e: Error) => {
+      throw e instanceof HtmlResponseError && notModelJson ? new Error(`${notModelJson}; ${manifestUrl}: got HTML, not JSON too`) : e;
     });
-    if (mr.status === 404) throw new Error(`${source}: neither ${MODEL_JSON} nor ${WEIGHTS_MANIFEST_JSON} found (HTTP 404)`);
-    if (!mr.ok) throw new Error(`${manifestUrl}: HTTP ${mr.status}`);
-    const groups = parseManifest(await mr.text(), manifestUrl);
-    const located = locateParams(groups, generatorParamSpecs(PAPER_CONFIG, specsOpts), manifestUrl);
-    const params = await loadLocated(fetchFn, base, groups, located, opts.onProgress);
-    const meta: ModelMeta = { name: `Magenta GANSynth (${base.split('/').pop() || base})`, source, toRgbHeSlope: 0 };
-    return makeModel(PAPER_CONFIG, MAGENTA_NORMALIZATION, params, meta, 'magenta');
+    const groups = parseManifest(manifestText, manifestUrl);
+    const config = opts.magentaConfig ?? PAPER_CONFIG;
+    const located = locateParams(groups, generatorParamSpecs(config, specsOpts), manifestUrl);
+    if (modelResponse.status === 404) keeper.keep(modelResponse, modelUrl);
+    keeper.keep(mr, manifestUrl);
+    const params = await loadLocated({ fetchFn, base, manifestUrl, keeper, onProgress: opts.onProgress }, groups, located);
+    const meta: ModelMeta = {
+      name: `Magenta GANSynth (${base.split('/').pop() || base})`, source, toRgbHeSlope: opts.toRgbHeSlope ?? MAGENTA_TO_RGB_HE_SLOPE,
+    };
+    model = makeModel(config, MAGENTA_NORMALIZATION, params, meta, 'magenta');
+  } else {
+    const mj = parseModelJson(modelText, modelUrl);
+    const meta: ModelMeta = { source, ...mj.meta, ...(opts.toRgbHeSlope !== undefined ? { toRgbHeSlope: opts.toRgbHeSlope } : {}) };
+    if (mj.weights.kind === 'seeded-untrained') {
+      keeper.keep(modelResponse, modelUrl);
+      model = makeModel(mj.config, mj.normalization, initGeneratorParams(mj.config, mj.weights.seed, specsOpts), meta, MODEL_FORMAT);
+    } else {
+      const manifestUrl = joinUrl(base, mj.weights.path);
+      const mr = await fetchOk(fetchFn, manifestUrl, `the weights manifest named by ${modelUrl}`);
+      const groups = parseManifest(await readJsonText(mr, manifestUrl), manifestUrl);
+      const located = locateParams(groups, generatorParamSpecs(mj.config, specsOpts), manifestUrl);
+      keeper.keep(modelResponse, modelUrl);
+      keeper.keep(mr, manifestUrl);
+      const manifestBase = manifestUrl.slice(0, Math.max(0, manifestUrl.lastIndexOf('/')));
+      const params = await loadLocated({ fetchFn, base: manifestBase, manifestUrl, keeper, onProgress: opts.onProgress }, groups, located);
+      model = makeModel(mj.config, mj.normalization, params, meta, MODEL_FORMAT);
+    }
   }
-  if (!modelResponse.ok) throw new Error(`${modelUrl}: HTTP ${modelResponse.status}`);
-  const mj = parseModelJson(await modelResponse.text(), modelUrl);
-  const meta: ModelMeta = { source, ...mj.meta };
-  if (mj.weights.kind === 'seeded-untrained') {
-    const params = initGeneratorParams(mj.config, mj.weights.seed, specsOpts);
-    opts.onProgress?.(1);
-    return makeModel(mj.config, mj.normalization, params, meta, MODEL_FORMAT);
-  }
-  const manifestUrl = joinUrl(base, mj.weights.path);
-  const groups = parseManifest(await (await fetchOk(fetchFn, manifestUrl)).text(), manifestUrl);
-  const located = locateParams(groups, generatorParamSpecs(mj.config, specsOpts), manifestUrl);
-  const manifestBase = manifestUrl.slice(0, Math.max(0, manifestUrl.lastIndexOf('/')));
-  const params = await loadLocated(fetchFn, manifestBase, groups, located, opts.onProgress);
-  return makeModel(mj.config, mj.normalization, params, meta, MODEL_FORMAT);
+  // Stored before returning, so a page closed right after the load still finds the files next time.
+  await keeper.settled();
+  return model;
 }

@@ -8,6 +8,12 @@ import type { FromRenderWorker, RenderPort, RenderWorkerInfo, ToRenderWorker, Wo
 
 export type { RenderWorkerInfo, WorkerRendererOptions } from './worker-protocol.ts';
 
+/** RenderWorkerClient's options: the Worker's renderer options plus page-side callbacks (never posted). */
+export interface RenderWorkerClientOptions extends WorkerRendererOptions {
+  /** Model download progress in bytes (loadModel's onProgress, forwarded from the Worker), before initialize resolves. */
+  onLoadProgress?: (loadedBytes: number, totalBytes: number) => void;
+}
+
 interface Pending {
   resolve(bank: Map<number, Float32Array>): void;
   reject(e: Error): void;
@@ -21,6 +27,7 @@ export class RenderWorkerClient {
   private readonly port: RenderPort;
   private readonly ownedWorker: Worker | null;
   private readonly options: WorkerRendererOptions;
+  private readonly onLoadProgress: RenderWorkerClientOptions['onLoadProgress'];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private info: RenderWorkerInfo | null = null;
@@ -29,14 +36,20 @@ export class RenderWorkerClient {
 
   /**
    * `worker`: a Worker / MessagePort already running worker.ts, or the URL of the worker bundle (a module
-   * Worker is started and terminated on dispose). Relative model and wasm URLs are resolved against the page.
-   * Does no I/O.
+   * Worker is started and terminated on dispose). Relative model and wasm URLs are resolved against the page
+   * (with `modelFiles`, `model` is only a label). Does no I/O.
    */
-  constructor(worker: RenderPort | URL | string, options: WorkerRendererOptions) {
+  constructor(worker: RenderPort | URL | string, options: RenderWorkerClientOptions) {
     if (typeof options?.model !== 'string') throw new Error('RenderWorkerClient: options.model must be a model URL');
     const base = typeof location !== 'undefined' ? location.href : undefined;
     const abs = (u: string) => (base ? new URL(u, base).href : u);
-    this.options = { ...options, model: abs(options.model), ...(options.wasmPath ? { wasmPath: abs(options.wasmPath) } : {}) };
+    const { onLoadProgress, ...workerOptions } = options;
+    if (onLoadProgress !== undefined && typeof onLoadProgress !== 'function') throw new Error('RenderWorkerClient: onLoadProgress must be a function');
+    this.onLoadProgress = onLoadProgress;
+    this.options = {
+      ...workerOptions, model: options.modelFiles ? options.model : abs(options.model),
+      ...(options.wasmPath ? { wasmPath: abs(options.wasmPath) } : {}),
+    };
     if (typeof worker === 'string' || worker instanceof URL) {
       this.ownedWorker = new Worker(worker, { type: 'module' });
       this.port = this.ownedWorker as unknown as RenderPort;
@@ -109,6 +122,9 @@ export class RenderWorkerClient {
         this.info = m.info;
         this.initWaiter?.resolve(m.info);
         this.initWaiter = null;
+        return;
+      case 'progress':
+        this.onLoadProgress?.(m.loadedBytes, m.totalBytes);
         return;
       case 'note': {
         const p = this.pending.get(m.id);

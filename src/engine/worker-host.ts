@@ -2,12 +2,39 @@
  * The render Worker's logic, bound to any message port: worker.ts attaches it to the Worker's global scope;
  * Node tests attach it to one end of a real MessageChannel.
  */
+import { selectBackend } from './backend.ts';
+import { filesFetch } from './model-files.ts';
 import { NoteRenderer } from './renderer.ts';
-import type { FromRenderWorker, RenderPort, ToRenderWorker } from './worker-protocol.ts';
+import { type LoadedModel, loadModel } from './weights.ts';
+import type { FromRenderWorker, RenderPort, ToRenderWorker, WorkerRendererOptions } from './worker-protocol.ts';
+
+/**
+ * The backend first (tensors are made on the current one), then the model (from its URL, or from the chosen
+ * files) with its download progress posted as 'progress' messages, then a NoteRenderer on that backend. The
+ * caller owns (disposes) the model.
+ */
+async function startRenderer(o: WorkerRendererOptions, post: (m: FromRenderWorker) => void): Promise<{ renderer: NoteRenderer; model: LoadedModel }> {
+  // The whole options object: backend options the protocol gains later (wasm threads) reach selectBackend as they are.
+  await selectBackend(o.backend ?? 'auto', o);
+  const model = await loadModel(o.modelFiles ? '' : o.model, {
+    ...(o.modelFiles ? { fetchFn: filesFetch(o.modelFiles) } : {}), cache: o.cache, toRgbHeSlope: o.toRgbHeSlope,
+    onProgress: (loadedBytes, totalBytes) => post({ type: 'progress', loadedBytes, totalBytes }),
+  });
+  try {
+    const renderer = new NoteRenderer({ ...o, model, backend: 'current' });
+    await renderer.initialize();
+    return { renderer, model };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
 
 /** Serves ToRenderWorker messages on `port` until a 'dispose' message; returns a detach function. */
 export function attachRenderWorker(port: RenderPort): () => void {
   let renderer: NoteRenderer | null = null;
+  let model: LoadedModel | null = null;
+  let disposed = false;
   let ready: Promise<NoteRenderer> | null = null;
   const renders = new Map<number, AbortController>();
   const post = (m: FromRenderWorker, transfer: Transferable[] = []) => port.postMessage(m, transfer);
@@ -24,14 +51,21 @@ export function attachRenderWorker(port: RenderPort): () => void {
           fail(null, new Error('render worker: init sent twice'));
           return;
         }
-        const r = new NoteRenderer({ ...m.options });
-        ready = r.initialize().then(() => {
+        ready = startRenderer(m.options, post).then((started) => {
+          const r = started.renderer;
+          if (disposed) {
+            r.dispose();
+            started.model.dispose();
+            throw new Error('render worker disposed during init');
+          }
           renderer = r;
+          model = started.model;
           post({
             type: 'ready',
             info: {
               backend: r.backend, maxBatch: r.maxBatch, outputLength: r.outputLength(), sampleRateHz: m.options.sampleRateHz,
               modelName: r.config.name, limitSource: r.backendLimits?.source ?? '',
+              modelFormat: started.model.format, latentSize: started.model.config.latentSize, untrained: started.model.meta.untrained === true,
             },
           });
           return r;
@@ -65,8 +99,11 @@ export function attachRenderWorker(port: RenderPort): () => void {
         return;
       case 'dispose':
         for (const c of renders.values()) c.abort();
+        disposed = true;
         renderer?.dispose();
+        model?.dispose();
         renderer = null;
+        model = null;
         port.removeEventListener('message', onMessage);
         return;
       default: {

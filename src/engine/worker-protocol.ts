@@ -7,8 +7,10 @@ import type { ResamplerOptions } from './resample.ts';
 
 /** NoteRenderer options that survive structured cloning: the model is a URL the Worker fetches. */
 export interface WorkerRendererOptions {
-  /** Absolute model directory URL (worker-client resolves relative ones against the page). */
+  /** Absolute model directory URL (worker-client resolves relative ones against the page); a label with `modelFiles`. */
   model: string;
+  /** Files the user chose (model-files.ts: path → Blob; Blobs cross postMessage): the Worker loads the model from them. */
+  modelFiles?: ReadonlyMap<string, Blob>;
   sampleRateHz: number;
   backend?: BackendChoice;
   maxBatch?: number;
@@ -16,6 +18,10 @@ export interface WorkerRendererOptions {
   /** Absolute URL of tfjs-backend-wasm's .wasm files. */
   wasmPath?: string;
   resampler?: ResamplerOptions;
+  /** loadModel's `cache` (Cache Storage in the Worker; default true). */
+  cache?: boolean;
+  /** loadModel's `toRgbHeSlope` override (default: the model's; Magenta checkpoints 1). */
+  toRgbHeSlope?: number;
 }
 
 /** What the Worker reports once initialised. */
@@ -28,6 +34,10 @@ export interface RenderWorkerInfo {
   modelName: string;
   /** Where the batch bound came from (adapter limit), for the UI's status line. */
   limitSource: string;
+  /** The loaded model's format ('gansynth-web/1' or 'magenta'), latent size, and whether it is seeded-untrained. */
+  modelFormat: string;
+  latentSize: number;
+  untrained: boolean;
 }
 
 /** Page → Worker. */
@@ -40,6 +50,8 @@ export type ToRenderWorker =
 /** Worker → page. */
 export type FromRenderWorker =
   | { type: 'ready'; info: RenderWorkerInfo }
+  /** Model download progress (loadModel's onProgress), before 'ready'. */
+  | { type: 'progress'; loadedBytes: number; totalBytes: number }
   | { type: 'note'; id: number; pitch: number; index: number; samples: Float32Array }
   | { type: 'done'; id: number }
   /** id null: an init failure. name 'AbortError' for superseded or cancelled renders. */

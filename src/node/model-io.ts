@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig, NormalizationConfig } from '../shared/model-config.ts';
 import { generatorParamSpecs } from '../engine/generator.ts';
 import { type ModelMeta, MODEL_JSON, WEIGHTS_MANIFEST_JSON, encodeModelDir, readParamValues } from '../engine/model-format.ts';
+import type { WeightQuantization } from '../engine/weight-quantization.ts';
 import { type FetchFn, type LoadOptions, type LoadedModel, type ResponseLike, loadModel } from '../engine/weights.ts';
 
 function fileResponse(bytes: Uint8Array | null, status: number, statusText: string): ResponseLike {
@@ -68,10 +69,12 @@ export interface SaveModelOptions {
    * Chromium) it deadlocks on more than 6 shards: use ≥ 8 MiB shards for a paper model meant for magenta-js.
    */
   shardBytes?: number;
+  /** Store the weights as float16 or affine uint8/uint16, as tfjs's converter can (default float32). */
+  quantize?: WeightQuantization;
 }
 
 /**
- * Writes a model directory: model.json ("gansynth-web/1"), weights_manifest.json and 4 MiB .bin shards.
+ * Writes a model directory: model.json ("gansynth-web/1"), weights_manifest.json and .bin shards (4 MiB by default).
  * Returns the files written (relative names). The tensors are read, not disposed.
  */
 export async function saveModelDir(dir: string, model: SaveModelInput, opts: SaveModelOptions = {}): Promise<string[]> {
@@ -81,7 +84,7 @@ export async function saveModelDir(dir: string, model: SaveModelInput, opts: Sav
     config: model.config,
     normalization: model.normalization ?? model.config.normalization,
     meta: { ...(model.meta ?? {}) },
-  }, { emaSuffix: opts.magentaLayout, shardBytes: opts.shardBytes });
+  }, { emaSuffix: opts.magentaLayout, shardBytes: opts.shardBytes, quantize: opts.quantize });
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, bytes] of encoded.shards) {

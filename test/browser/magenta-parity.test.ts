@@ -2,7 +2,8 @@
  * Parity with @magenta/music 1.23.1: the same random weights, written in Magenta's hosted-checkpoint layout
  * (weights_manifest.json only, `/ExponentialMovingAverage` names, paper config), through magenta-js's
  * GANSynth.predict (tfjs 2.8, WebGL on SwiftShader: its fastest backend here) and through our loadModel +
- * generatorForward (tfjs 4, wasm), both in Chromium, for one note at the full paper architecture.
+ * generatorForward (tfjs 4, wasm), both in Chromium, for one note at the full paper architecture. Our loader gives
+ * Magenta checkpoints their Python to_rgb scale (slope 1) by default; the page asks for magenta-js's (slope 0).
  * magenta-js and our code run on separate pages: tfjs 2 and 4 keep their engine in the same global
  * (`_tfengine`), so one page cannot hold both. Then the audio: magenta-js's specgramsToAudio against our
  * featuresToWaves on the SAME spectrogram (magenta's), to isolate the iSTFT framing.
@@ -68,7 +69,7 @@ async function runInPage<T>(entry: string, ready: string, fn: string, args: unkn
 }
 
 interface MagentaResult { backend: string; specgram: number[]; shape: number[]; audio: number[]; predictMs: number; audioMs: number }
-interface OurResult { backend: string; format: string; specgram: number[]; shape: number[]; predictMs: number; leakedTensors: number }
+interface OurResult { backend: string; format: string; specgram: number[]; shape: number[]; predictMs: number; leakedTensors: number; toRgbHeSlope: number | undefined }
 
 test('paper generator matches @magenta/music GANSynth.predict; audio framing vs specgramsToAudio', { skip: browserSkipReason(), timeout: 2 * PAGE_TIMEOUT_MS + 60_000 }, async (t) => {
   await tf.setBackend('cpu');
@@ -90,6 +91,7 @@ test('paper generator matches @magenta/music GANSynth.predict; audio framing vs 
   assert.equal(magenta.backend, MAGENTA_BACKEND);
   assert.equal(ours.backend, OUR_BACKEND);
   assert.equal(ours.format, 'magenta');
+  assert.equal(ours.toRgbHeSlope, 0, 'the page loads with magenta-js\'s to_rgb scale');
   assert.equal(ours.leakedTensors, 0);
   assert.deepEqual(magenta.shape, [1, 128, 1024, 2]);
   assert.deepEqual(ours.shape, magenta.shape);

@@ -1,6 +1,7 @@
 /**
  * Weight loading: round trip through saveModelDir, Magenta's checkpoint layout (EMA names, paper config, no
- * model.json), seeded-untrained models (models/default), and precise errors for broken directories.
+ * model.json, Python to_rgb scale unless asked otherwise), seeded-untrained models (models/default), and precise
+ * errors for broken directories. Quantised forms: weights-formats.test.ts; served failures: weights-errors.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { PAPER_CONFIG, TINY_CONFIG } from '../../src/shared/model-config.ts';
 import { EMA_SUFFIX, generatorParamSpecs, initGeneratorParams } from '../../src/engine/generator.ts';
 import { loadModelFromDisk, saveModelDir } from '../../src/node/model-io.ts';
+import { MAGENTA_JS_TO_RGB_HE_SLOPE, MAGENTA_TO_RGB_HE_SLOPE } from '../../src/engine/weights.ts';
 
 await tf.setBackend('cpu');
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -35,21 +37,22 @@ async function tinyDir(name: string, seed = 5): Promise<string> {
   return dir;
 }
 
-test('saveModelDir → loadModel round trip (tiny) is exact, with config, normalisation, meta and progress', async () => {
+test('saveModelDir → loadModel round trip (tiny) is exact, with config, normalisation, meta and byte progress', async () => {
   const before = tf.memory().numTensors;
   const params = initGeneratorParams(TINY_CONFIG, 42);
   const dir = join(OUT, 'roundtrip');
   const files = await saveModelDir(dir, { config: TINY_CONFIG, params, meta: { name: 'tiny rt', training: { steps: 3 } } });
   assert.deepEqual(files.sort(), ['group1-shard1of1.bin', 'model.json', 'weights_manifest.json']);
-  const progress: number[] = [];
-  const model = await loadModelFromDisk(dir, { onProgress: (f) => progress.push(f) });
+  const progress: [number, number][] = [];
+  const model = await loadModelFromDisk(dir, { onProgress: (loaded, total) => progress.push([loaded, total]) });
   assert.equal(model.format, 'gansynth-web/1');
   assert.deepEqual(model.config, TINY_CONFIG);
   assert.deepEqual(model.normalization, TINY_CONFIG.normalization);
   assert.equal(model.meta.name, 'tiny rt');
   assert.deepEqual(model.meta.training, { steps: 3 });
   assert.equal(model.meta.untrained, undefined);
-  assert.equal(progress.at(-1), 1);
+  assert.deepEqual(progress, [[0, 86_290 * 4], [86_290 * 4, 86_290 * 4]], 'one shard, read at once from disk');
+  assert.equal(model.meta.toRgbHeSlope, undefined, 'our model says nothing: the generator default (0)');
   await assertSameParams(model.params, params);
   model.dispose();
   tf.dispose(Object.values(params));
@@ -70,8 +73,14 @@ test('Magenta checkpoint layout: only weights_manifest.json, EMA names, several 
   assert.equal(model.format, 'magenta');
   assert.equal(model.config.name, 'paper');
   assert.deepEqual(model.normalization, { magA: 0.0661371661726, magB: 0.113718730221, ifA: 0.8, ifB: 0 });
+  assert.equal(model.meta.toRgbHeSlope, MAGENTA_TO_RGB_HE_SLOPE, "Magenta's Python to_rgb scale sqrt(1/fan_in)");
+  assert.equal(MAGENTA_TO_RGB_HE_SLOPE, 1);
   await assertSameParams(model.params, params);
   model.dispose();
+  const compat = await loadModelFromDisk(dir, { toRgbHeSlope: MAGENTA_JS_TO_RGB_HE_SLOPE });
+  assert.equal(compat.meta.toRgbHeSlope, 0, "magenta-js's sqrt(2/fan_in) on request");
+  compat.dispose();
+  await assert.rejects(loadModelFromDisk(dir, { toRgbHeSlope: Number.NaN }), /toRgbHeSlope must be a finite number/);
   tf.dispose(Object.values(params));
   assert.equal(tf.memory().numTensors, before, 'no leaks');
 });

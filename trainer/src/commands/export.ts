@@ -1,12 +1,16 @@
 /**
  * `gansynth-trainer export RUN --out models/NAME`: the newest checkpoint's EMA generator weights as a model
  * directory the engine loads (model.json + tfjs weights manifest, via src/node/model-io.ts saveModelDir), with
- * the run's normalisation and provenance (config, data, steps, images, seed).
+ * the run's normalisation and provenance (config, data, steps, images, seed). `--magenta-layout` writes Magenta's
+ * hosted-checkpoint layout instead; `--quantize` and `--shard-bytes` write the other forms tfjs's converter
+ * produces (float16, uint8/uint16 affine, many shards), so tests can serve every form the loader must read.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { generatorParamSpecs } from '../../../src/engine/generator.ts';
 import { saveModelDir } from '../../../src/node/model-io.ts';
+import { SHARD_BYTES } from '../../../src/engine/model-format.ts';
+import { type WeightQuantization, WEIGHT_QUANTIZATIONS } from '../../../src/engine/weight-quantization.ts';
 import { useNodeBackend } from '../../../src/node/backends.ts';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { readRunInfo } from '../train/run.ts';
@@ -20,11 +24,43 @@ const HELP = `usage: gansynth-trainer export RUN --out DIR [options]
   --out DIR            model directory to write (model.json, weights_manifest.json, *.bin)
   --checkpoint DIR     a specific checkpoint (default: RUN's newest)
   --name NAME          model name in model.json (default: the run's config name)
-  --magenta-layout     write Magenta's hosted-checkpoint layout instead (EMA-suffixed names, no model.json)
+  --magenta-layout     write Magenta's hosted-checkpoint layout instead (EMA-suffixed names, no model.json;
+                       it carries no config, normalisation or to_rgb slope: loaders assume Magenta's)
+  --quantize DTYPE     store weights as float16, uint8 or uint16 (tfjs converter's forms; default float32)
+  --shard-bytes N      bytes per .bin shard (default ${SHARD_BYTES}, 4 MiB; small values write many shards)
 `;
 
-/** Exports; returns the files written. Needs an initialised tfjs backend. */
-export async function exportRun(runDir: string, outDir: string, opts: { checkpoint?: string; name?: string; magentaLayout?: boolean } = {}): Promise<string[]> {
+/** Options of exportRun. */
+export interface ExportOptions {
+  /** A specific checkpoint directory (default: the run's newest). */
+  checkpoint?: string;
+  /** Model name in model.json (default: the run's config name). */
+  name?: string;
+  /** Magenta's hosted-checkpoint layout: weights_manifest.json with EMA-suffixed names, no model.json. */
+  magentaLayout?: boolean;
+  /** float16 or affine uint8/uint16 weights (default float32). */
+  quantize?: WeightQuantization;
+  /** Bytes per shard file (default 4 MiB). */
+  shardBytes?: number;
+}
+
+/** `--quantize` and `--shard-bytes` as ExportOptions; throws a usage error for a bad value. */
+export function parseExportFormat(quantize: string | undefined, shardBytes: string | undefined): Pick<ExportOptions, 'quantize' | 'shardBytes'> {
+  const out: Pick<ExportOptions, 'quantize' | 'shardBytes'> = {};
+  if (quantize !== undefined) {
+    if (!WEIGHT_QUANTIZATIONS.includes(quantize as WeightQuantization)) throw new Error(`--quantize must be one of ${WEIGHT_QUANTIZATIONS.join(', ')}, got "${quantize}"`);
+    out.quantize = quantize as WeightQuantization;
+  }
+  if (shardBytes !== undefined) {
+    const n = Number(shardBytes);
+    if (!/^\d+$/.test(shardBytes) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`--shard-bytes must be a positive integer, got "${shardBytes}"`);
+    out.shardBytes = n;
+  }
+  return out;
+}
+
+/** Exports; returns the files written (relative names). Needs an initialised tfjs backend. */
+export async function exportRun(runDir: string, outDir: string, opts: ExportOptions = {}): Promise<string[]> {
   const info = readRunInfo(runDir);
   const ckpt = opts.checkpoint ?? latestCheckpoint(runDir);
   if (!ckpt) throw new Error(`${runDir}: no checkpoint to export`);
@@ -38,6 +74,10 @@ export async function exportRun(runDir: string, outDir: string, opts: { checkpoi
       // The engine renders the full-resolution path (block N's to_rgb); before the last stage that path is
       // still (partly) untrained, so the export works but sounds like its lower-resolution self at best.
       console.warn(`warning: ${ckpt} is at progress ${progress.toFixed(3)} of ${model.filters.length - 1}: the exported full-resolution generator has not been trained to the last stage yet`);
+    }
+    if (opts.magentaLayout && meta.trainConfig.toRgbHeSlope !== 1) {
+      // The layout has no model.json to carry the slope, and loaders apply Magenta's (1) to it.
+      console.warn(`warning: this run trained to_rgb with He slope ${meta.trainConfig.toRgbHeSlope}; loaders give the Magenta layout slope 1 (Magenta's Python graph): load it with {toRgbHeSlope: ${meta.trainConfig.toRgbHeSlope}} to render as trained`);
     }
     const params: Record<string, tf.Tensor> = {};
     for (const s of generatorParamSpecs(model)) {
@@ -66,7 +106,7 @@ export async function exportRun(runDir: string, outDir: string, opts: { checkpoi
           ...meta.info,
         },
       },
-    }, { magentaLayout: opts.magentaLayout });
+    }, { magentaLayout: opts.magentaLayout, quantize: opts.quantize, shardBytes: opts.shardBytes });
   } finally {
     for (const group of Object.values(tensors)) tf.dispose(Object.values(group));
   }
@@ -78,14 +118,18 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     strict: true,
     allowPositionals: true,
-    options: { out: { type: 'string' }, checkpoint: { type: 'string' }, name: { type: 'string' }, 'magenta-layout': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      out: { type: 'string' }, checkpoint: { type: 'string' }, name: { type: 'string' }, 'magenta-layout': { type: 'boolean' },
+      quantize: { type: 'string' }, 'shard-bytes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(HELP);
     return;
   }
   if (positionals.length !== 1 || !values.out) throw new Error(`export needs RUN and --out\n${HELP}`);
+  const format = parseExportFormat(values.quantize, values['shard-bytes']);
   await useNodeBackend('cpu');
-  const files = await exportRun(positionals[0]!, values.out, { checkpoint: values.checkpoint, name: values.name, magentaLayout: values['magenta-layout'] });
+  const files = await exportRun(positionals[0]!, values.out, { checkpoint: values.checkpoint, name: values.name, magentaLayout: values['magenta-layout'], ...format });
   console.error(`wrote ${files.length} files to ${values.out}: ${files.join(', ')}`);
 }

@@ -64,7 +64,7 @@ export function attachRenderWorker(port: RenderPort): () => void {
             type: 'ready',
             info: {
               backend: r.backend, maxBatch: r.maxBatch, outputLength: r.outputLength(), sampleRateHz: m.options.sampleRateHz,
-              modelName: r.config.name, limitSource: r.backendLimits?.source ?? '',
+              modelName: started.model.meta.name ?? r.config.name, limitSource: r.backendLimits?.source ?? '',
               modelFormat: started.model.format, latentSize: started.model.config.latentSize, untrained: started.model.meta.untrained === true,
             },
           });

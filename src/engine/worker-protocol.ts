@@ -31,6 +31,7 @@ export interface RenderWorkerInfo {
   /** Samples per note at sampleRateHz. */
   outputLength: number;
   sampleRateHz: number;
+  /** The model's name (model.json meta.name, "Magenta GANSynth (…)"), else its config's name. */
   modelName: string;
   /** Where the batch bound came from (adapter limit), for the UI's status line. */
   limitSource: string;

@@ -3,9 +3,7 @@
  * Web Worker, when a worker URL is given) or a NoteRenderer on the page's thread. Both render at the
  * AudioContext's rate and report the model's name and whether it is untrained (shown in the status line).
  */
-import { LATENT_SIZE } from '../shared/constants.ts';
 import { selectBackend, type BackendChoice } from '../engine/backend.ts';
-import { MODEL_JSON, parseModelJson } from '../engine/model-format.ts';
 import { NoteRenderer } from '../engine/renderer.ts';
 import { loadModel, type LoadedModel } from '../engine/weights.ts';
 import { RenderWorkerClient } from '../engine/worker-client.ts';
@@ -39,18 +37,6 @@ export function createBankRenderer(options: RendererOptions): BankRenderer {
   return options.workerUrl ? new WorkerBankRenderer(options, backend) : new MainThreadBankRenderer(options, backend);
 }
 
-/** What model.json says about a model, read on the page (the Worker loads the weights). */
-async function probeModel(modelUrl: string, files?: ModelFileMap): Promise<{ latentSize: number; untrained: boolean; name?: string }> {
-  const base = files ? '' : modelUrl.replace(/\/+$/, '').replace(/\/(model|weights_manifest)\.json$/, '');
-  const url = files ? MODEL_JSON : `${base}/${MODEL_JSON}`;
-  const r = files ? await filesFetch(files)(url) : await fetch(url);
-  // No model.json: a Magenta checkpoint (trained, the paper config).
-  if (r.status === 404) return { latentSize: LATENT_SIZE, untrained: false };
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  const mj = parseModelJson(await r.text(), url);
-  return { latentSize: mj.config.latentSize, untrained: mj.meta.untrained === true, name: mj.meta.name };
-}
-
 /** RenderWorkerClient: the generator runs in a Worker, so rendering never blocks the page. */
 class WorkerBankRenderer implements BankRenderer {
   backend = '';
@@ -61,17 +47,19 @@ class WorkerBankRenderer implements BankRenderer {
 
   constructor(private readonly options: RendererOptions, backend: BackendChoice) {
     this.client = new RenderWorkerClient(options.workerUrl!, {
-      model: options.modelUrl, sampleRateHz: options.sampleRateHz, backend,
+      model: options.modelFiles ? '' : options.modelUrl, sampleRateHz: options.sampleRateHz, backend,
+      ...(options.modelFiles ? { modelFiles: options.modelFiles } : {}),
       ...(options.wasmPath ? { wasmPath: options.wasmPath } : {}),
+      ...(options.onLoadProgress ? { onLoadProgress: options.onLoadProgress } : {}),
     });
   }
 
   async initialize(): Promise<void> {
-    const [probe, info] = await Promise.all([probeModel(this.options.modelUrl, this.options.modelFiles), this.client.initialize()]);
+    const info = await this.client.initialize();
     this.backend = info.backend;
-    this.modelName = probe.name ?? info.modelName;
-    this.untrained = probe.untrained;
-    this.latentSize = probe.latentSize;
+    this.modelName = info.modelName;
+    this.untrained = info.untrained;
+    this.latentSize = info.latentSize;
   }
 
   async renderBank(latent: Float32Array, pitches: readonly number[], o: RenderBankOptions): Promise<void> {

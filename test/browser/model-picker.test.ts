@@ -92,8 +92,8 @@ describe('model picker in Chromium', { skip }, () => {
       assert.equal(got.notice, '');
       assert.match(got.modelName, /Magenta GANSynth/);
       const [note, ref] = await Promise.all([page.evaluate((p) => mpTest.note(p), PITCH), page.evaluate(({ u, p }) => mpTest.reference(u, p), { u: HOSTED, p: PITCH })]);
-      const peak = Math.max(...ref.map(Math.abs));
-      const diff = Math.max(...ref.map((r, i) => Math.abs(r - note[i]!)));
+      const peak = ref.reduce((m, r) => Math.max(m, Math.abs(r)), 0);
+      const diff = ref.reduce((m, r, i) => Math.max(m, Math.abs(r - note[i]!)), 0);
       console.log(`# ${form}: loaded and rendered in ${Date.now() - t0} ms; peak ${peak.toFixed(3)}, max |instrument − our loader| ${diff.toExponential(2)}`);
       assert.equal(note.length, ref.length);
       assert.ok(peak > 1e-3, `${form}: the note is not silent`);
@@ -189,6 +189,7 @@ describe('model picker in Chromium', { skip }, () => {
     const during = await page.evaluate(() => gsTest.record(1500, 2048));
     const loaded = await next;
     assert.equal(loaded.label, NAMED_MODELS.acoustic_only);
+    await page.waitForTimeout(300); // the old voice's 80 ms crossfade ends
     const sorted = [...during.rms].sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1]!;
     assert.ok(median > 1e-3, `the held note sounds while the new model loads (median RMS ${median})`);

@@ -43,7 +43,7 @@ test('worker client: init, streamed transferred notes in priority order, superse
   assert.equal(info.backend, 'wasm');
   assert.equal(info.maxBatch, 2);
   assert.equal(info.outputLength, 192000);
-  assert.equal(info.modelName, 'tiny');
+  assert.equal(info.modelName, 'tiny test', "the model's own name (meta.name), not its config's");
 
   const order: number[] = [];
   const bank = await client.renderBank(randomLatent(4), [40, 50, 60], { priority: [60], onNote: (p, s) => { order.push(p); assert.equal(s.length, 192000); } });

@@ -29,7 +29,7 @@ declare const gsTest: {
   record(ms: number, win?: number): Promise<{ rms: number[] }>;
   stats(): Promise<{ activeVoices: number; crossfadedVoices: number }>;
 };
-declare const mpTest: { watch(): void; nextModel(ms?: number): Promise<Loaded>; status(): string; note(p: number): number[]; reference(url: string, p: number): Promise<number[]> };
+declare const mpTest: { phases: Set<string>; watch(): void; nextModel(ms?: number): Promise<Loaded>; status(): string; note(p: number): number[]; reference(url: string, p: number): Promise<number[]> };
 
 describe('model picker in Chromium', { skip }, () => {
   let opened: OpenedPage;
@@ -98,6 +98,9 @@ describe('model picker in Chromium', { skip }, () => {
       assert.equal(note.length, ref.length);
       assert.ok(peak > 1e-3, `${form}: the note is not silent`);
       assert.ok(diff <= 1e-4 * peak, `${form}: instrument note equals our loader's render (max diff ${diff}, peak ${peak})`);
+      const phases = await page.evaluate(() => [...mpTest.phases]);
+      assert.ok(phases.some((p) => /^loading Magenta GANSynth acoustic_only: \d+\.\d of \d+\.\d MB$/.test(p)), `download progress in the status line: ${phases.join(' | ')}`);
+      await page.evaluate(() => mpTest.phases.clear());
       // Back to the built-in model, so the next form is a fresh load of the same URL.
       assert.equal((await pick('builtin')).label, NAMED_MODELS.builtin);
     }

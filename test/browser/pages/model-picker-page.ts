@@ -16,9 +16,18 @@ const gs = (window as unknown as { gsTest: Gs }).gsTest;
 const api = {
   loaded: [] as { label: string; url: string; notice: string; modelName: string; t: number }[],
 
-  /** Starts collecting `model-loaded` events of the mounted instrument. */
+  /** Status-line phase texts seen (sampled every animation frame), e.g. download progress. */
+  phases: new Set<string>(),
+
+  /** Starts collecting `model-loaded` events and status phases of the mounted instrument. */
   watch(): void {
     gs.el!.addEventListener('model-loaded', (e) => this.loaded.push({ ...(e as CustomEvent).detail, t: Math.round(performance.now()) }));
+    const sample = () => {
+      const phase = gs.el?.shadowRoot?.querySelector('status-line')?.shadowRoot?.querySelector('[part=phase]')?.textContent;
+      if (phase) this.phases.add(phase.trim());
+      requestAnimationFrame(sample);
+    };
+    sample();
   },
 
   /** Resolves with the next `model-loaded` detail and the following `bank-ready` (or an error). */

@@ -20,9 +20,10 @@ const unlock = document.getElementById('unlock')!;
 
 function initialPresets(): Preset[] | undefined {
   try {
-    if (location.hash.length > 1) return decodePresetFragment(location.hash);
+    // Repeated names (a bank saved before names were kept unique) get a suffix rather than losing the bank.
+    if (location.hash.length > 1) return decodePresetFragment(location.hash, { renameDuplicates: true });
     const stored = localStorage.getItem(STORAGE_KEY);
-    return stored ? loadPresetBank(stored) : undefined;
+    return stored ? loadPresetBank(stored, { renameDuplicates: true }) : undefined;
   } catch (e) {
     console.error('ignoring a preset bank that does not load:', e);
     return undefined;
@@ -48,8 +49,16 @@ instrument.addEventListener('model-loaded', () => {
   history.replaceState(null, '', url);
 });
 
+// Edits are kept in localStorage; when that fails (quota, private mode) the page says so and how to keep them.
+const storageWarning = document.getElementById('storage-warning')!;
 instrument.addEventListener('presets-changed', (e) => {
-  localStorage.setItem(STORAGE_KEY, savePresetBank((e as CustomEvent<{ presets: Preset[] }>).detail.presets));
+  try {
+    localStorage.setItem(STORAGE_KEY, savePresetBank((e as CustomEvent<{ presets: Preset[] }>).detail.presets));
+    storageWarning.hidden = true;
+  } catch (err) {
+    storageWarning.textContent = `Your presets could not be saved in this browser (${(err as Error).message}): use "export" to keep them in a file.`;
+    storageWarning.hidden = false;
+  }
 });
 
 instrument.addEventListener('note-played', (e) => {

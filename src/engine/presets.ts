@@ -21,9 +21,16 @@ export interface Preset {
 export interface PresetValidationOptions {
   /** Length a full latent must have (default 256). */
   latentSize?: number;
+  /** A bank: give repeated names a suffix (`piano (2)`) instead of refusing the bank. */
+  renameDuplicates?: boolean;
 }
 
 const MAX_NAME_LENGTH = 200;
+/**
+ * Largest |z| a full latent may hold. Latents are N(0,1) draws (or paths between them): |z| > 8 has odds of about
+ * 1e-15 per value. The bound keeps values far from float32 overflow (1e39 becomes Infinity, then NaN notes).
+ */
+export const MAX_LATENT_ABS = 100;
 
 function fail(where: string, why: string): never {
   throw new Error(`invalid preset${where}: ${why}`);
@@ -46,6 +53,8 @@ export function validatePreset(raw: unknown, opts: PresetValidationOptions & { i
     if (p.latent.length !== latentSize) fail(named, `latent has ${p.latent.length} numbers, expected ${latentSize}`);
     const bad = p.latent.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
     if (bad >= 0) fail(named, `latent[${bad}] must be a finite number, got ${describe(p.latent[bad])}`);
+    const big = p.latent.findIndex((v) => Math.abs(v as number) > MAX_LATENT_ABS);
+    if (big >= 0) fail(named, `latent[${big}] is ${describe(p.latent[big])}, outside ±${MAX_LATENT_ABS} (latents are N(0,1) draws)`);
     latent = (p.latent as number[]).slice();
   } else if (typeof p.latent === 'object' && p.latent !== null) {
     const seed = (p.latent as Record<string, unknown>).seed;
@@ -64,13 +73,26 @@ export function validatePreset(raw: unknown, opts: PresetValidationOptions & { i
   return out;
 }
 
+/** `name`, or `name (2)`, `name (3)`… : the first not in `taken`. */
+export function uniquePresetName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name;
+  const base = name.replace(/ \(\d+\)$/, '');
+  for (let i = 2; ; i++) {
+    const candidate = `${base} (${i})`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
 /** Checks a preset bank (an array of presets; names must be unique). */
 export function validatePresetBank(raw: unknown, opts: PresetValidationOptions = {}): Preset[] {
   if (!Array.isArray(raw)) throw new Error(`invalid preset bank: must be an array, got ${describe(raw)}`);
   const bank = raw.map((p, index) => validatePreset(p, { ...opts, index }));
   const seen = new Set<string>();
   bank.forEach((p, i) => {
-    if (seen.has(p.name)) throw new Error(`invalid preset bank: preset #${i} repeats the name "${p.name}"`);
+    if (seen.has(p.name)) {
+      if (!opts.renameDuplicates) throw new Error(`invalid preset bank: preset #${i} repeats the name "${p.name}"`);
+      p.name = uniquePresetName(p.name, seen);
+    }
     seen.add(p.name);
   });
   return bank;

@@ -238,10 +238,12 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     return true;
   }
 
-  /** Starts a note; `velocity` MIDI 1..127; `timeSec` on the AudioContext clock (omitted: now). */
+  /** Starts a note; `velocity` MIDI 1..127 (0 releases it, as in MIDI); `timeSec` on the AudioContext clock (omitted: now). */
   noteOn(pitch: number, velocity = 100, timeSec?: number): void {
     checkPitch(pitch);
-    if (!(velocity >= 1 && velocity <= 127)) throw new RangeError(`velocity must be 1..127, got ${velocity}`);
+    // Velocity 0 is a note-off everywhere in MIDI.
+    if (velocity === 0) return this.noteOff(pitch, timeSec);
+    if (!(velocity >= 1 && velocity <= 127)) throw new RangeError(`velocity must be 0..127 (0: note-off), got ${velocity}`);
     this.activePitches.add(pitch);
     this.recent.push(pitch);
     this.post({ type: 'noteOn', pitch, velocity: Math.round(velocity), ...this.frameOf(timeSec) });

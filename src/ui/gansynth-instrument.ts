@@ -35,6 +35,9 @@ export interface BankProgressDetail {
   readonly pitch: number;
 }
 
+/** How long the status line shows an error thrown back to a caller of the element's API. */
+const API_ERROR_SHOWN_MS = 5000;
+
 /** Delay between the last morph movement and the re-render it asks for. */
 const MORPH_DEBOUNCE_MS = 150;
 
@@ -111,8 +114,7 @@ export class GansynthInstrument extends InstrumentAttributes {
     return this.bank.presets.map((p) => ({ ...p }));
   }
   set presets(presets: readonly Preset[]) {
-    this.bank.presets = [];
-    this.bank.append(presets);
+    this.guard(() => this.bank.replace(presets)); // validates the whole bank before replacing anything
     this.requestUpdate();
     if (this.started) void this.renderCurrent();
   }
@@ -358,13 +360,21 @@ export class GansynthInstrument extends InstrumentAttributes {
     this.midiChannel = ev.detail.channel;
   };
 
-  /** Runs `f`; an error is shown and fired, and rethrown to a caller of the public API (`rethrow`). */
+  /**
+   * Runs `f`; an error is shown and fired, and rethrown to a caller of the public API (`rethrow`). A misused API call
+   * is the host's mistake, not the instrument's state: its message leaves the status line after a few seconds.
+   */
   private guard(f: () => void, rethrow = true): void {
     try {
       f();
     } catch (e) {
       this.report(e);
-      if (rethrow) throw e;
+      if (!rethrow) return;
+      const shown = this.errorText;
+      setTimeout(() => {
+        if (this.errorText === shown) this.errorText = '';
+      }, API_ERROR_SHOWN_MS);
+      throw e;
     }
   }
 

@@ -32,7 +32,7 @@ export async function applyPresetAction(bank: PresetBankState, a: PresetAction, 
       bank.remove(a.index);
       break;
     case 'import':
-      bank.append(loadPresetBank(await a.file.text(), { latentSize: bank.latentSize }));
+      bank.append(loadPresetBank(await a.file.text(), { latentSize: bank.latentSize, renameDuplicates: true }));
       break;
     case 'export':
       download('gansynth-presets.json', savePresetBank(bank.presets));

@@ -4,7 +4,7 @@
  */
 import { LATENT_SIZE } from '../shared/constants.ts';
 import { interpolateLatents } from '../engine/latent.ts';
-import { presetFromLatent, resolvePresetLatent, validatePresetBank, type Preset } from '../engine/presets.ts';
+import { presetFromLatent, resolvePresetLatent, uniquePresetName, validatePreset, validatePresetBank, type Preset } from '../engine/presets.ts';
 
 /** Four seeded presets: what a fresh instrument offers. */
 export function defaultPresets(): Preset[] {
@@ -67,9 +67,20 @@ export class PresetBankState {
     this.add(presetFromLatent(`${from} *`, this.latent(), model));
   }
 
+  /** Renames a preset; a name another preset has is refused (save, export and share need unique names). */
   rename(index: number, name: string): void {
     const i = this.indexOf(index);
-    this.presets[i] = validatePresetBank([{ ...this.presets[i]!, name: name.trim() }], { latentSize: this.latentSize })[0]!;
+    const renamed = validatePreset({ ...this.presets[i]!, name: name.trim() }, { latentSize: this.latentSize });
+    if (this.presets.some((p, j) => j !== i && p.name === renamed.name)) throw new Error(`a preset named "${renamed.name}" exists already: choose another name`);
+    this.presets[i] = renamed;
+  }
+
+  /** Replaces the whole bank; nothing changes when any preset is invalid. Selects the first preset. */
+  replace(presets: readonly Preset[]): void {
+    const checked = validatePresetBank(presets as unknown[], { latentSize: this.latentSize, renameDuplicates: true });
+    if (checked.length === 0) throw new Error('a preset bank needs at least one preset');
+    this.presets = checked;
+    this.select(0);
   }
 
   /** Removes a preset (the last one cannot go: an instrument needs a sound). */
@@ -81,9 +92,17 @@ export class PresetBankState {
     this.select(keep >= 0 ? Math.min(keep, this.presets.length - 1) : 0);
   }
 
-  /** Appends presets (validated) and selects the first of them. */
+  /**
+   * Appends presets (all validated before any is added) and selects the first of them. A name the bank has already
+   * gets a suffix (`piano (2)`), so an import never makes the bank unsavable.
+   */
   append(presets: readonly Preset[]): void {
-    const checked = validatePresetBank(presets as unknown[], { latentSize: this.latentSize });
+    const taken = new Set(this.presets.map((p) => p.name));
+    const checked = validatePresetBank(presets as unknown[], { latentSize: this.latentSize, renameDuplicates: true }).map((p) => {
+      const name = uniquePresetName(p.name, taken);
+      taken.add(name);
+      return { ...p, name };
+    });
     if (checked.length === 0) return;
     const first = this.presets.length;
     this.presets.push(...checked);

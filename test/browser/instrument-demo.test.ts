@@ -83,6 +83,18 @@ describe('demo page', { skip }, () => {
     assert.deepEqual((await names()).slice(4), ['my sound']);
     const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('gansynth-web:presets') ?? '[]').length);
     assert.equal(stored, 5, 'edits are kept in localStorage');
+    // A full localStorage: the page says the presets were not saved (and how to keep them).
+    await page.evaluate(() => {
+      (window as unknown as { realSetItem: unknown }).realSetItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = () => {
+        throw new DOMException('the quota has been exceeded', 'QuotaExceededError');
+      };
+    });
+    await page.click(`${bar} button:has-text("random")`);
+    assert.match(await page.locator('#storage-warning').innerText(), /could not be saved .*quota.*export/);
+    await page.evaluate(() => (Storage.prototype.setItem = (window as unknown as { realSetItem: Storage['setItem'] }).realSetItem));
+    await page.click(`${bar} button:has-text("delete")`);
+    assert.equal(await page.locator('#storage-warning').isHidden(), true, 'the warning goes once saving works again');
     await page.click(`${bar} button:has-text("share")`);
     const link = await page.inputValue(`${bar} input[aria-label="share link"]`);
     assert.match(link, /#gs1:.*my%20sound/);

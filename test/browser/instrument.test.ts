@@ -239,6 +239,31 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     });
   });
 
+  test('API misuse: noteOn velocity 0 is a note-off; a bad bank replaces nothing; the error leaves the status line', async () => {
+    await page.evaluate(() => gsTest.el.noteOn(60, 100));
+    await sleep(150);
+    assert.equal(await voices(page), 1);
+    await page.evaluate(() => gsTest.el.noteOn(60, 0));
+    await sleep(500); // past the 0.3 s release
+    assert.equal(await voices(page), 0, 'noteOn(p, 0) released the note');
+    const r = await page.evaluate(() => {
+      const before = gsTest.el.presets.map((p: { name: string }) => p.name);
+      let message = '';
+      try {
+        gsTest.el.presets = [{ name: 'good', latent: { seed: 1 } }, { name: 'bad', latent: Array(256).fill(1e39) }];
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      return { before, after: gsTest.el.presets.map((p: { name: string }) => p.name), message };
+    });
+    assert.match(r.message, /"bad".*outside ±100/);
+    assert.deepEqual(r.after, r.before, 'the bank is unchanged');
+    const status = () => page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    assert.match(await status(), /error: .*outside ±100/);
+    await page.waitForFunction(() => !gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.querySelector('[part=error]'), undefined, { timeout: 8000 });
+    assert.doesNotMatch(await status(), /error:/);
+  });
+
   test('errors are shown in the status line and fired, not swallowed', async () => {
     const message = await page.evaluate(() => gsTest.mount({ model: '/no-such-model/', attrs: { 'midi-input': 'none' } }).then(() => 'resolved', (e: Error) => e.message));
     const status = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));

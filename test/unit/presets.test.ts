@@ -58,3 +58,13 @@ test('decodePresetFragment rejects malformed text precisely', () => {
   assert.throws(() => decodePresetFragment('gs1:a~s1~x3'), /unknown field "x3"/);
   assert.throws(() => decodePresetFragment('gs1:%E0%A4%A~s1'), /bad %-escape/);
 });
+
+test('latents are bounded (float32 overflow breaks rendering) and repeated names can be renamed at the edge', () => {
+  const z = (v: number) => Array.from({ length: 256 }, (_, i) => (i === 3 ? v : 0.5));
+  assert.throws(() => validatePreset({ name: 'x', latent: z(1e39) }), /latent\[3\] is 1e\+39, outside ±100/);
+  assert.throws(() => validatePreset({ name: 'x', latent: z(-100.5) }), /outside ±100/);
+  assert.doesNotThrow(() => validatePreset({ name: 'x', latent: z(99) }));
+  const twice = [{ name: 'p', latent: { seed: 1 } }, { name: 'p', latent: { seed: 2 } }, { name: 'p (2)', latent: { seed: 3 } }];
+  assert.throws(() => validatePresetBank(twice), /preset #1 repeats the name "p"/);
+  assert.deepEqual(validatePresetBank(twice, { renameDuplicates: true }).map((p) => p.name), ['p', 'p (2)', 'p (3)']);
+});

@@ -10,6 +10,7 @@ import { scheduledContextTime } from '../../src/ui/midi-clock.ts';
 import { keyAction } from '../../src/ui/computer-keyboard.ts';
 import { RecentPitches, renderOrder } from '../../src/ui/render-order.ts';
 import { PresetBankState } from '../../src/ui/preset-bank.ts';
+import { savePresetBank } from '../../src/engine/presets.ts';
 import { randomLatent } from '../../src/engine/latent.ts';
 
 function recorder(): { sink: MidiSink; calls: string[] } {
@@ -109,6 +110,25 @@ test('preset bank: selection, morph latents (slerp path), edits', () => {
   assert.throws(() => new PresetBankState([{ name: 'x', latent: [1, 2] }]), /invalid preset/);
   const one = new PresetBankState([{ name: 'only', latent: { seed: 9 } }]);
   assert.throws(() => one.remove(0), /only preset/);
+});
+
+test('preset bank edits never make it unsavable: imports de-duplicate names, renames refuse a taken one, a bad bank replaces nothing', () => {
+  const bank = new PresetBankState();
+  bank.append([{ name: 'seed 1', latent: { seed: 7 } }, { name: 'seed 1', latent: { seed: 8 } }]);
+  assert.deepEqual(bank.presets.map((p) => p.name), ['seed 1', 'seed 2', 'seed 3', 'seed 4', 'seed 1 (2)', 'seed 1 (3)']);
+  assert.equal(bank.selected, 4);
+  assert.doesNotThrow(() => savePresetBank(bank.presets));
+  assert.throws(() => bank.rename(0, 'seed 2'), /a preset named "seed 2" exists already/);
+  assert.equal(bank.presets[0]!.name, 'seed 1');
+  const before = bank.presets.map((p) => ({ ...p }));
+  const bad = { name: 'huge', latent: Array.from({ length: 256 }, (_, i) => (i === 5 ? 1e39 : 0)) };
+  assert.throws(() => bank.replace([{ name: 'fine', latent: { seed: 1 } }, bad]), /latent\[5\] is 1e\+39, outside ±100/);
+  assert.deepEqual(bank.presets, before, 'nothing replaced');
+  assert.throws(() => bank.append([{ name: 'ok', latent: { seed: 2 } }, bad]), /outside ±100/);
+  assert.deepEqual(bank.presets, before, 'nothing appended');
+  bank.replace([{ name: 'a', latent: { seed: 1 } }, { name: 'a', latent: { seed: 2 } }]);
+  assert.deepEqual(bank.presets.map((p) => p.name), ['a', 'a (2)']);
+  assert.throws(() => bank.replace([]), /at least one preset/);
 });
 
 test('MidiDispatcher: every timed message carries its time to the sink; mod wheel is untimed', () => {

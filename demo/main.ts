@@ -82,6 +82,9 @@ instrument.addEventListener('ready', () => {
 
 // The MIDI-file renderer renders offline with the instrument's presets and model.
 const midiFile = document.createElement('gansynth-midi-renderer');
+// The same backend choice as the instrument (`?backend=`), and the wasm files where the page serves them.
+midiFile.setAttribute('backend', params.get('backend') || 'auto');
+midiFile.setAttribute('wasm-path', new URL('/wasm/', location.href).href);
 // The model the instrument plays (local files cannot be shared with it: it keeps the last URL).
 instrument.addEventListener('model-loaded', (e) => {
   const { url } = (e as CustomEvent<{ url: string }>).detail;

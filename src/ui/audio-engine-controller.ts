@@ -137,6 +137,7 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     if (this.node) throw new Error('the audio engine is already started');
     this.phase = 'starting audio';
     this.host.requestUpdate();
+    if ((options.audioContext?.state as string | undefined) === 'closed') throw new Error('the host AudioContext is closed: give the instrument an open one');
     const ctx = options.audioContext ?? new AudioContext({ latencyHint: 'interactive' });
     this.ownsContext = !options.audioContext;
     this.context = ctx;

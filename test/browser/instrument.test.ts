@@ -270,6 +270,20 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     assert.match(message, /no-such-model/);
     assert.match(status, /error: .*no-such-model/);
     await page.evaluate(() => gsTest.el.remove());
+    // A closed host AudioContext is named, not a silent instrument.
+    const closed = await page.evaluate(async () => {
+      const ctx = new AudioContext();
+      await ctx.close();
+      const el = document.createElement('gansynth-instrument');
+      el.audioContext = ctx;
+      el.setAttribute('model', '/tiny/');
+      const error = new Promise<string>((ok) => el.addEventListener('error', (e) => ok((e as CustomEvent).detail.message), { once: true }));
+      document.body.append(el);
+      const message = await error;
+      el.remove();
+      return message;
+    });
+    assert.match(closed, /host AudioContext is closed/);
   });
 
   test('host AudioContext: element.output routed by the host, notes scheduled sample-accurately (main-thread renderer)', async () => {

@@ -54,6 +54,13 @@ export interface ForwardOptions {
    * ReLU, so training leaves it off (the default).
    */
   fused?: boolean;
+  /**
+   * Resolution of the output: that of block `outputBlocks` (1-based; default the last block, full resolution).
+   * Training passes its stage's block count, so each block's image is box-upscaled only as far as the
+   * discriminator looks, instead of to full resolution and averaged back down (the same numbers: box downscaling
+   * a box upscale is the identity). Must be at least the highest block `progress` uses (⌈progress⌉ + 1).
+   */
+  outputBlocks?: number;
 }
 
 /** Variable-name prefix of block `blockId` (1-based). */
@@ -166,9 +173,12 @@ function customConv(
 /**
  * Block 1's conv0 before its activation: Magenta zero-pads the 1×1 input by (startH-1, startW-1) on each side and
  * runs a 'valid' [startH, startW] conv. Only the centre of the padded input is non-zero, so
- * out[i, j] = x · K[startH-1-i, startW-1-j] + bias: one matmul of x [b, C] with the kernel flipped along both
- * spatial axes and laid out [C, startH·startW·F]. Same numbers as the padded conv (tested against it), and its
- * gradient is a matmul too instead of Conv2DBackpropFilter over mostly zeros (0.8 s per step on tfjs-cpu).
+ * out[i, j] = x · K[startH-1-i, startW-1-j] + bias: for each of the P = startH·startW kernel positions one matmul of
+ * x [b, C] with K[position] [C, F] (a batched matmul over the kernel as stored, reshaped to [P, C, F]: no copy), then
+ * the positions reversed. Same numbers as the padded conv (tested against it), and its gradient is a matmul too
+ * instead of Conv2DBackpropFilter over mostly zeros (0.8 s per step on tfjs-cpu). The flip and the equalised-lr
+ * scale are applied to the [b, P, F] output, not to the kernel: tfjs-cpu's Reverse of the paper kernel
+ * [2, 16, 317, 256] took 2 s per call, three calls per training step.
  */
 export function initialConv(params: Record<string, tf.Tensor>, x: tf.Tensor2D, config: ModelConfig): tf.Tensor4D {
   return tf.tidy(() => {
@@ -179,9 +189,13 @@ export function initialConv(params: Record<string, tf.Tensor>, x: tf.Tensor2D, c
     if (kh !== startH || kw !== startW || inCh !== x.shape[1]) {
       throw new Error(`${names.kernel} is [${kernel.shape.join(', ')}], expected [${startH}, ${startW}, ${x.shape[1]}, F]`);
     }
-    const scaled = tf.mul(kernel, kernelScale(kh * kw * inCh, 0));
-    const w = tf.reshape(tf.transpose(tf.reverse(scaled, [0, 1]), [2, 0, 1, 3]), [inCh, kh * kw * outCh]) as tf.Tensor2D;
-    const y = tf.reshape(tf.matMul(x, w), [x.shape[0], kh, kw, outCh]) as tf.Tensor4D;
+    const batch = x.shape[0];
+    const positions = kh * kw;
+    // tfjs's BatchMatMul gradient does not reduce broadcast batch dimensions, so x is tiled, not broadcast.
+    const xs = tf.tile(tf.reshape(x, [1, batch, inCh]), [positions, 1, 1]) as tf.Tensor3D;
+    const byPosition = tf.matMul(xs, tf.reshape(kernel, [positions, inCh, outCh]) as tf.Tensor3D); // [P, b, F]
+    const flipped = tf.reverse(tf.transpose(byPosition, [1, 0, 2]), 1); // [b, P, F], position p ← P-1-p
+    const y = tf.mul(tf.reshape(flipped, [batch, kh, kw, outCh]), kernelScale(positions * inCh, 0));
     return tf.add(y, param(params, names.bias));
   });
 }
@@ -222,9 +236,11 @@ export function boxUpscale(x: tf.Tensor4D, scale: number): tf.Tensor4D {
  *   output = Σ_{b=1..N} α_b(p) · upscale(tanh(to_rgb_b(h_b)), scaleBase^(N-b))
  * with α_b(p) = max(0, min(p - (b - 2), b - p)) (`generatorAlpha`). So at p = k only block k+1's to_rgb
  * contributes; during a transition the output is (1-f)·[block k+1, box-upscaled] + f·[block k+2]. The output
- * is ALWAYS full resolution (lower-resolution images are nearest-upscaled), tanh is applied per block before
- * upscaling and blending, and h_b is the hidden state of block b (blocks above ⌊p⌋+2 are not computed: their
- * α is 0). The discriminator side (Magenta's `_discriminator_alpha` = clip(b - p, 0, 1)) must match this.
+ * is full resolution unless `opts.outputBlocks` says otherwise (lower-resolution images are nearest-upscaled),
+ * tanh is applied per block before upscaling and blending, and h_b is the hidden state of block b. Blocks above
+ * ⌈p⌉+1 are not computed (their α is 0): in a stable stage p = k, block k+2 is skipped. The discriminator side
+ * (Magenta's `_discriminator_alpha` = clip(b - p, 0, 1)) must match this. `opts.outputBlocks` = M < N gives the
+ * same sum at block M's resolution (what the discriminator sees in training).
  */
 export function generatorForward(
   params: Record<string, tf.Tensor>, config: ModelConfig, z: tf.Tensor2D, pitchOneHot: tf.Tensor2D, opts: ForwardOptions = {},
@@ -237,13 +253,18 @@ export function generatorForward(
     throw new Error(`pitchOneHot must be [${z.shape[0]}, ${pitchCount(config)}], got [${pitchOneHot.shape.join(', ')}]`);
   }
   const toRgbHeSlope = opts.toRgbHeSlope ?? 0;
+  // Blocks with a non-zero α: b < progress + 2, i.e. up to ⌈progress⌉ + 1; the ones above are never computed.
+  const lastBlock = Math.min(blocks, Math.ceil(progress) + 1);
+  const outputBlocks = opts.outputBlocks ?? blocks;
+  if (!(Number.isInteger(outputBlocks) && outputBlocks >= lastBlock && outputBlocks <= blocks)) {
+    throw new Error(`outputBlocks must be an integer in [${lastBlock}, ${blocks}] at progress ${progress}, got ${outputBlocks}`);
+  }
   return tf.tidy(() => {
     const batch = z.shape[0];
     const zc = tf.reshape(pixelNorm(tf.reshape(tf.concat([z, pitchOneHot], 1), [batch, 1, 1, -1]) as tf.Tensor4D), [batch, -1]) as tf.Tensor2D;
     let x = pixelNorm(tf.leakyRelu(initialConv(params, zc, config), LRELU_ALPHA));
     x = hiddenConv(params, x, 1, 'conv1', 'same', opts.fused);
     let out: tf.Tensor4D | null = null;
-    const lastBlock = Math.min(blocks, Math.floor(progress) + 2);
     for (let b = 1; b <= lastBlock; b++) {
       if (b > 1) {
         x = boxUpscale(x, config.scaleBase);
@@ -253,11 +274,11 @@ export function generatorForward(
       const alpha = generatorAlpha(b, progress);
       if (alpha === 0) continue;
       const rgb = tf.tanh(customConv(params, x, b, 'to_rgb', 'same', toRgbHeSlope));
-      const full = boxUpscale(rgb, config.scaleBase ** (blocks - b));
-      const term: tf.Tensor4D = alpha === 1 ? full : tf.mul(full, alpha);
+      const up = boxUpscale(rgb, config.scaleBase ** (outputBlocks - b));
+      const term: tf.Tensor4D = alpha === 1 ? up : tf.mul(up, alpha);
       out = out === null ? term : (tf.add(out, term) as tf.Tensor4D);
     }
-    const [frames, bins] = blockShape(config, blocks);
+    const [frames, bins] = blockShape(config, outputBlocks);
     if (out === null || out.shape[1] !== frames || out.shape[2] !== bins) throw new Error('generator produced no output (internal)');
     return out;
   });

@@ -202,3 +202,40 @@ test('fused hidden convs (inference) give the unfused output within fp32 roundin
   }
   tf.dispose([z, onehot, ...Object.values(params)]);
 });
+
+test('a stable stage computes only the blocks it uses: block k+2 is not needed at progress k, but is in a transition', async () => {
+  const params = initGeneratorParams(cfg, 13, { allToRgb: true });
+  const z = latents(2, 5);
+  const onehot = pitchesToOneHot([40, 60], cfg);
+  const before = tf.memory().numTensors;
+  for (const k of [0, 3]) {
+    // Only blocks 1..k+1: any read of block k+2's weights throws "generator parameter missing".
+    const upTo = (n: number) => Object.fromEntries(Object.entries(params).filter(([name]) => Number(/progressive_gan_block_(\d+)\//.exec(name)![1]) <= n));
+    const y = generatorForward(upTo(k + 1), cfg, z, onehot, { progress: k });
+    const full = generatorForward(params, cfg, z, onehot, { progress: k });
+    assert.equal(maxAbsDiff(await y.data(), await full.data()), 0, `progress ${k}: the same output without block ${k + 2}`);
+    tf.dispose([y, full]);
+    assert.throws(() => generatorForward(upTo(k + 1), cfg, z, onehot, { progress: k + 0.5 }), /generator parameter missing: .*block_\d+/);
+  }
+  assert.equal(tf.memory().numTensors, before, 'no leaks');
+  tf.dispose([z, onehot, ...Object.values(params)]);
+});
+
+test('outputBlocks: the output at a lower block resolution is the full-resolution output box-downscaled', async () => {
+  const params = initGeneratorParams(cfg, 17, { allToRgb: true });
+  const z = latents(2, 6);
+  const onehot = pitchesToOneHot([33, 71], cfg);
+  const before = tf.memory().numTensors;
+  for (const [progress, outputBlocks] of [[0, 1], [0, 3], [2, 3], [2.25, 4], [4.5, 6], [5, 6]] as const) {
+    const low = generatorForward(params, cfg, z, onehot, { progress, outputBlocks });
+    const s = cfg.scaleBase ** (BLOCKS - outputBlocks);
+    const ref = tf.tidy(() => tf.avgPool(generatorForward(params, cfg, z, onehot, { progress }), s, s, 'valid'));
+    assert.deepEqual(low.shape, ref.shape);
+    const d = maxAbsDiff(await low.data(), await ref.data());
+    assert.ok(d < 1e-6, `progress ${progress}, ${outputBlocks} blocks: max diff ${d}`);
+    tf.dispose([low, ref]);
+  }
+  assert.equal(tf.memory().numTensors, before, 'no leaks');
+  assert.throws(() => generatorForward(params, cfg, z, onehot, { progress: 2.5, outputBlocks: 3 }), /outputBlocks must be an integer in \[4, 7\]/);
+  tf.dispose([z, onehot, ...Object.values(params)]);
+});

@@ -150,7 +150,8 @@ export class Trainer {
     }
     const { batchSize: b, numBlocks: nb, progress: p } = point;
     const model = this.cfg.model;
-    const fwd = { progress: p, toRgbHeSlope: this.cfg.toRgbHeSlope };
+    // Fakes come out at D's resolution (block nb's), as Magenta's full-resolution fakes box-downscaled would.
+    const fwd = { progress: p, toRgbHeSlope: this.cfg.toRgbHeSlope, outputBlocks: nb };
     const terms: LossTerms = {};
     const gVarList = Object.values(this.g);
     const dVarList = Object.values(this.d);
@@ -159,7 +160,7 @@ export class Trainer {
     const zG = this.latents(b);
     const labelsG = this.fakePitches(b);
     const gStep = tf.variableGrads(() => {
-      const fakeLow = toBlockResolution(generatorForward(this.g, model, zG, labelsG, fwd), model, nb);
+      const fakeLow = generatorForward(this.g, model, zG, labelsG, fwd);
       return generatorLoss(this.cfg, this.d, fakeLow, labelsG, nb, p, terms);
     }, gVarList);
     this.adamG.apply(this.g, this.byParamName(this.g, gStep.grads));
@@ -171,7 +172,7 @@ export class Trainer {
     const realLow = blendReal(real.features, this.cfg, nb, p);
     const zD = this.latents(b);
     const labelsD = this.fakePitches(b);
-    const fakeLow = tf.tidy(() => toBlockResolution(generatorForward(this.g, model, zD, labelsD, fwd), model, nb));
+    const fakeLow = generatorForward(this.g, model, zD, labelsD, fwd);
     const mix = tf.tensor4d(Array.from({ length: b }, () => this.rng.next()), [b, 1, 1, 1]);
     const dStep = tf.variableGrads(() => discriminatorLoss(this.cfg, this.d, realLow, real.pitchOneHot, fakeLow, mix, nb, p, terms), dVarList);
     this.adamD.apply(this.d, this.byParamName(this.d, dStep.grads));

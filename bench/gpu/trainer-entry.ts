@@ -7,6 +7,7 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createCli } from '../../src/node/cli/common/dispatch.ts';
+import * as checkpoint from '../../trainer/src/commands/checkpoint.ts';
 import * as dataset from '../../trainer/src/commands/dataset.ts';
 import * as evaluate from '../../trainer/src/commands/eval.ts';
 import * as exportCommand from '../../trainer/src/commands/export.ts';
@@ -16,6 +17,6 @@ import * as train from '../../trainer/src/commands/train.ts';
 
 const { runCli } = createCli({
   program: 'gansynth-trainer',
-  modules: { dataset, eval: evaluate, export: exportCommand, features, report, train },
+  modules: { checkpoint, dataset, eval: evaluate, export: exportCommand, features, report, train },
 });
 process.exitCode = await runCli(process.argv.slice(2));

@@ -58,7 +58,7 @@ test('bench/gpu trainer bundle renders a dataset with its worker and trains from
     assert.ok(lines.some((m) => Number.isFinite(m.g_loss)), 'a step with a finite G loss was logged');
     const u = trainer(['frobnicate']);
     assert.equal(u.status, 2);
-    assert.match(u.stderr, /unknown command 'frobnicate'. Commands: dataset, eval, export, features, report, train/);
+    assert.match(u.stderr, /unknown command 'frobnicate'. Commands: checkpoint, dataset, eval, export, features, report, train/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

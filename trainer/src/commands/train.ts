@@ -1,6 +1,7 @@
 /**
  * `gansynth-trainer train`: trains GANSynth on a dataset directory, checkpointing into RUN; rerunning the same
- * command resumes from the newest checkpoint.
+ * command resumes from the newest checkpoint; `--resume-from FILE` continues a compact checkpoint brought from
+ * another machine, `--compact-out FILE` writes one at every checkpoint.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { pitchCount } from '../../../src/shared/model-config.ts';
 import { prepareTrainingData } from '../data/pipeline.ts';
 import { useTrainingBackend } from '../train/backend.ts';
 import { BatcherTrainData } from '../train/batcher-data.ts';
+import { COMPACT_DTYPES, type CompactDtype, readCompactHeader } from '../train/compact-checkpoint.ts';
 import { TRAIN_CONFIGS, resolveTrainConfig } from '../train/configs.ts';
 import { runTraining } from '../train/run.ts';
 
@@ -16,6 +18,7 @@ import { runTraining } from '../train/run.ts';
 export const summary = 'train a GANSynth model (progressive WGAN-GP + AC), resumable from checkpoints';
 
 const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [options]
+       gansynth-trainer train --resume-from FILE --data DIR --out RUN [options]
 
   --config ${Object.keys(TRAIN_CONFIGS).join('|')}   paper = Magenta mel_prog_hires, quick = Magenta's quick test
   --data DIR               dataset: NSynth json+wav split dir, a dir with nsynth-<split>/, or a .tfrecord
@@ -25,6 +28,12 @@ const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [
   --images N               stop at N images in total (default: the config's total)
   --minutes M              stop after M minutes of this invocation (checkpoint first; rerun to go on)
   --checkpoint-every N     steps between checkpoints (default 200)
+  --checkpoint-minutes M   also checkpoint when M minutes passed since the last one
+  --resume-from FILE       continue the compact checkpoint FILE (its config, seed, normalisation, schedule
+                           position, RNG and data cursor; the data must be the same example list) in RUN
+  --compact-out FILE       at every checkpoint also replace FILE with a compact checkpoint (atomically)
+  --compact-dtype D        its weights: float16 (default) or float32
+  --compact-adam           keep Adam's moments in it (exact resume within a stage; +14 MiB for small)
   --keep N                 checkpoints kept (default 3)
   --seed S                 run seed: weights, latents, data order (default 0)
   --cache DIR              feature cache (default RUN/feature-cache)
@@ -48,7 +57,8 @@ export async function main(argv: string[]): Promise<void> {
       config: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' },
       steps: { type: 'string' }, images: { type: 'string' }, 'checkpoint-every': { type: 'string' }, keep: { type: 'string' },
       seed: { type: 'string' }, cache: { type: 'string' }, normalizer: { type: 'string' }, 'no-progress': { type: 'boolean' },
-      minutes: { type: 'string' },
+      minutes: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'resume-from': { type: 'string' },
+      'compact-out': { type: 'string' }, 'compact-dtype': { type: 'string' }, 'compact-adam': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,10 +66,20 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.config || !values.data || !values.out) throw new Error(`train needs --config, --data and --out\n${HELP}`);
+  if (!(values.config || values['resume-from']) || !values.data || !values.out) throw new Error(`train needs --config (or --resume-from), --data and --out\n${HELP}`);
   if (values.steps !== undefined && values.images !== undefined) throw new Error('give --steps or --images, not both');
-  const cfg = resolveTrainConfig(values.config);
-  const seed = int('seed', values.seed, 0)!;
+  const resumeFrom = values['resume-from'];
+  // A resumed run keeps its checkpoint's config, seed and normalisation (a different one would not continue it).
+  const header = resumeFrom ? readCompactHeader(resumeFrom) : undefined;
+  if (header && values.config && values.config !== header.run.config) throw new Error(`--config ${values.config}: ${resumeFrom} is a run of "${header.run.config}"`);
+  if (header && values.normalizer) throw new Error(`--normalizer: a resumed run keeps ${resumeFrom}'s normalisation`);
+  if (header && values.seed !== undefined) throw new Error(`--seed: a resumed run keeps ${resumeFrom}'s seed (${header.meta.seed})`);
+  const cfg = header ? header.meta.trainConfig : resolveTrainConfig(values.config!);
+  const seed = header ? header.meta.seed : int('seed', values.seed, 0)!;
+  const compactDtype = (values['compact-dtype'] ?? 'float16') as CompactDtype;
+  if (!COMPACT_DTYPES.includes(compactDtype)) throw new Error(`--compact-dtype must be ${COMPACT_DTYPES.join(' or ')}, got '${values['compact-dtype']}'`);
+  const checkpointMinutes = values['checkpoint-minutes'] === undefined ? undefined : Number(values['checkpoint-minutes']);
+  if (checkpointMinutes !== undefined && !(checkpointMinutes > 0)) throw new Error(`--checkpoint-minutes: '${values['checkpoint-minutes']}' is not a positive number`);
   const backend = await useTrainingBackend(values.backend ?? 'auto');
   const normalizer = (values.normalizer ?? 'prespecified') as 'prespecified' | 'range';
   console.error(`backend ${backend}; preparing features of ${values.data} ...`);
@@ -67,13 +87,14 @@ export async function main(argv: string[]): Promise<void> {
     dataset: values.data,
     cacheDir: values.cache ?? join(values.out, 'feature-cache'),
     spec: cfg.model.spectral,
-    normalizer,
+    normalizer: header ? 'prespecified' : normalizer,
     batchSize: 1,
     seed,
     pitchMin: cfg.model.pitchMin,
     pitchCount: pitchCount(cfg.model),
   });
-  const data = new BatcherTrainData(cfg.model, prepared.cache, prepared.normalization, seed);
+  const normalization = header ? header.run.normalization : prepared.normalization;
+  const data = new BatcherTrainData(cfg.model, prepared.cache, normalization, seed);
   const bar = values['no-progress'] ? null : new SingleBar({
     format: 'train {bar} {value}/{total} img | step {step} stage {stage} α {alpha} | G {g} D {d} | {ips} img/s',
   }, Presets.shades_classic);
@@ -95,10 +116,13 @@ export async function main(argv: string[]): Promise<void> {
       seed,
       data,
       dataLabel: values.data,
-      normalization: prepared.normalization,
+      normalization,
       targetSteps: int('steps', values.steps),
       targetImages,
       checkpointEverySteps: int('checkpoint-every', values['checkpoint-every'], 200)!,
+      ...(checkpointMinutes !== undefined ? { checkpointEverySec: checkpointMinutes * 60 } : {}),
+      ...(resumeFrom ? { resumeFrom } : {}),
+      ...(values['compact-out'] ? { compactOut: { path: values['compact-out'], dtype: compactDtype, adamMoments: values['compact-adam'] ?? false } } : {}),
       keep: int('keep', values.keep, 3)!,
       info: { backend },
       shouldStop: () => stop || performance.now() > deadlineMs,

@@ -8,7 +8,7 @@
  * the final name pattern (left-over temporaries) are ignored and cleaned up by the next save.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './configs.ts';
 import { validateTrainConfig } from './configs.ts';
@@ -96,6 +96,30 @@ function fsyncDir(dir: string): void {
 }
 
 /**
+ * Replaces `path` with `data` atomically: written to a temporary sibling (`.<name>.tmp-<pid>`), fsynced, renamed
+ * over `path`, the folder fsynced. A process killed at any moment leaves the old file or the new one, never a torn
+ * file (the temporary may stay behind; readers ignore it).
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  try {
+    writeFileSynced(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(dirname(path));
+}
+
+/** Throws NonFiniteError naming `label` and the step when `values` holds a NaN/Inf. */
+export function assertFiniteValues(values: Float32Array, label: string, step: number): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) throw new NonFiniteError(`checkpoint refused at step ${step}: ${label} contains ${values[i]}`);
+  }
+}
+
+/**
  * Writes a checkpoint atomically and keeps the newest `keep` (≥ 1). Throws NonFiniteError (writing nothing)
  * when a weight is NaN/Inf, so the last good checkpoint is never replaced by a broken one.
  */
@@ -108,9 +132,7 @@ export async function saveCheckpoint(runDir: string, meta: CheckpointMeta, tenso
     for (const name of Object.keys(tensors[group]!).sort()) {
       const t = tensors[group]![name]!;
       const values = (await t.data()) as Float32Array;
-      for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i]!)) throw new NonFiniteError(`checkpoint refused at step ${meta.step}: ${group}/${name} contains ${values[i]}`);
-      }
+      assertFiniteValues(values, `${group}/${name}`, meta.step);
       entries.push({ group, name, shape: [...t.shape], offset });
       chunks.push(values);
       offset += values.length;

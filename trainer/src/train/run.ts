@@ -1,12 +1,15 @@
 /**
  * A training run on disk (RUN/): run.json (what was trained on what), checkpoints/, metrics.jsonl, samples/.
- * `runTraining` starts a run or resumes the newest checkpoint, trains to a step/image target, checkpoints
- * every N steps and at the end, and stops cleanly (checkpoint first) when `shouldStop()` turns true.
+ * `runTraining` starts a run, resumes the newest checkpoint, or continues a compact checkpoint brought from
+ * another machine (compact-checkpoint.ts); trains to a step/image target, checkpoints every N steps (and/or
+ * seconds) and at the end, and stops cleanly (checkpoint first) when `shouldStop()` turns true. Each save can
+ * also replace a compact checkpoint file: the copy that travels.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizationConfig } from '../../../src/shared/model-config.ts';
-import { latestCheckpoint } from './checkpoint.ts';
+import { latestCheckpoint, writeFileAtomic } from './checkpoint.ts';
+import { type CompactOptions, readCompactCheckpoint, readCompactHeader, writeCompactCheckpoint } from './compact-checkpoint.ts';
 import type { TrainConfig } from './configs.ts';
 import type { TrainData } from './data-source.ts';
 import { appendMetrics, truncateMetrics } from './metrics-log.ts';
@@ -40,7 +43,16 @@ export interface RunOptions {
   /** Stop when the run has seen this many images in total (default: the config's totalImages). */
   targetImages?: number;
   checkpointEverySteps: number;
+  /** Also checkpoint once this many seconds have passed since the last save (default: by steps only). */
+  checkpointEverySec?: number;
   keep: number;
+  /**
+   * A compact checkpoint to continue from when `runDir` has no checkpoint yet (`train --resume-from`). When
+   * `runDir` has one at the same step or later, that one is resumed (rerunning a command goes on).
+   */
+  resumeFrom?: string;
+  /** Also write this compact checkpoint at every save, replaced atomically (the campaign's travelling copy). */
+  compactOut?: { path: string } & CompactOptions;
   /** Called after every step (progress bar). */
   onStep?: (m: StepMetrics & { imagesPerSec: number }, trainer: Trainer) => void;
   /** Polled between steps; true ends the run after a checkpoint (SIGINT/SIGTERM). */
@@ -59,6 +71,7 @@ export function readRunInfo(runDir: string): RunInfo {
 /** Trains; returns the final step count, images seen and why it stopped. */
 export async function runTraining(o: RunOptions): Promise<{ step: number; images: number; reason: 'target' | 'done' | 'stopped'; checkpoint: string | null }> {
   if (!(Number.isInteger(o.checkpointEverySteps) && o.checkpointEverySteps >= 1)) throw new Error(`checkpoint interval must be an integer ≥ 1, got ${o.checkpointEverySteps}`);
+  if (o.checkpointEverySec !== undefined && !(o.checkpointEverySec > 0)) throw new Error(`checkpoint interval must be > 0 s, got ${o.checkpointEverySec}`);
   mkdirSync(o.runDir, { recursive: true });
   const latest = latestCheckpoint(o.runDir);
   let trainer: Trainer;
@@ -66,7 +79,25 @@ export async function runTraining(o: RunOptions): Promise<{ step: number; images
     const info = readRunInfo(o.runDir);
     if (info.config !== o.cfg.name) throw new Error(`${o.runDir} was trained with config "${info.config}", not "${o.cfg.name}"`);
     trainer = Trainer.resume(latest, o.data);
+    if (o.resumeFrom) {
+      const fileStep = readCompactHeader(o.resumeFrom).meta.step;
+      if (fileStep > trainer.step) {
+        trainer.dispose();
+        throw new Error(`${o.runDir} holds checkpoints up to step ${trainer.step}, older than ${o.resumeFrom} (step ${fileStep}): resume it into an empty --out`);
+      }
+      console.error(`${o.runDir} already holds step ${trainer.step} (≥ ${o.resumeFrom}'s ${fileStep}): resuming that`);
+    }
     truncateMetrics(o.runDir, trainer.step);
+  } else if (o.resumeFrom) {
+    const state = readCompactCheckpoint(o.resumeFrom);
+    const info = state.header.run;
+    if (info.config !== o.cfg.name) {
+      for (const group of Object.values(state.tensors)) for (const t of Object.values(group)) t.dispose();
+      throw new Error(`${o.resumeFrom} is a run of config "${info.config}", not "${o.cfg.name}"`);
+    }
+    writeFileAtomic(join(o.runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+    truncateMetrics(o.runDir, 0);
+    trainer = Trainer.restore(state, o.data, o.resumeFrom);
   } else {
     const info: RunInfo = {
       format: 'gansynth-trainer-run/1', config: o.cfg.name, seed: o.seed, data: o.dataLabel, normalization: o.normalization, createdAt: new Date().toISOString(), trainConfig: o.cfg,
@@ -75,14 +106,25 @@ export async function runTraining(o: RunOptions): Promise<{ step: number; images
     truncateMetrics(o.runDir, 0);
     trainer = Trainer.create(o.cfg, o.seed, o.data);
   }
+  const runInfo = readRunInfo(o.runDir);
   const targetImages = Math.min(o.targetImages ?? trainer.cfg.totalImages, trainer.cfg.totalImages);
   const targetSteps = o.targetSteps ?? Number.POSITIVE_INFINITY;
   let savedStep = latest ? trainer.step : -1;
   let checkpoint = latest;
+  let savedMs = performance.now();
+  const info = { data: o.dataLabel, ...o.info };
+  let compactStep = -1;
+  const writeCompact = async () => {
+    if (!o.compactOut) return;
+    await writeCompactCheckpoint(o.compactOut.path, trainer.meta(info), trainer.tensors(), runInfo, o.compactOut);
+    compactStep = trainer.step;
+  };
   const save = async () => {
-    checkpoint = await trainer.save(o.runDir, o.keep, { data: o.dataLabel, ...o.info });
+    checkpoint = await trainer.save(o.runDir, o.keep, info);
+    await writeCompact();
     await writeMonitorSamples(o.runDir, trainer);
     savedStep = trainer.step;
+    savedMs = performance.now();
   };
   let reason: 'target' | 'done' | 'stopped' = 'target';
   const startMs = performance.now();
@@ -104,9 +146,11 @@ export async function runTraining(o: RunOptions): Promise<{ step: number; images
       const record = { ...m, imagesPerSec: m.batchSize / dt, timeSec: (performance.now() - startMs) / 1000 };
       appendMetrics(o.runDir, record);
       o.onStep?.(record, trainer);
-      if (trainer.step % o.checkpointEverySteps === 0) await save();
+      const dueBySec = o.checkpointEverySec !== undefined && performance.now() - savedMs >= o.checkpointEverySec * 1000;
+      if (trainer.step % o.checkpointEverySteps === 0 || dueBySec) await save();
     }
     if (savedStep !== trainer.step) await save();
+    else if (compactStep !== trainer.step) await writeCompact(); // nothing to train (target reached): still hand the file over
     return { step: trainer.step, images: trainer.imageId, reason, checkpoint };
   } finally {
     trainer.dispose();

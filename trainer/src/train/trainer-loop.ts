@@ -69,6 +69,21 @@ export function blendReal(x: tf.Tensor4D, cfg: TrainConfig, numBlocks: number, p
   });
 }
 
+/**
+ * Restores one optimiser. Without second moments (a compact checkpoint packed without them) Adam restarts at
+ * t = 0 with bias correction from scratch, as at a stage change. First moments may be absent when β1 = 0: the
+ * next update sets m = g whatever m held.
+ */
+function restoreAdam(adam: Adam, steps: number, m: Record<string, tf.Tensor> | undefined, v: Record<string, tf.Tensor> | undefined, source: string): void {
+  if (!v || Object.keys(v).length === 0) {
+    if (m) tf.dispose(Object.values(m));
+    adam.reset();
+    return;
+  }
+  if (!m && adam.config.beta1 !== 0) throw new Error(`${source}: Adam's first moments are missing and β1 = ${adam.config.beta1} needs them`);
+  adam.restore({ t: steps, m: m ?? {}, v });
+}
+
 /** A training run's live state. */
 export class Trainer {
   step = 0;
@@ -102,16 +117,24 @@ export class Trainer {
 
   /** Continues the run saved in checkpoint directory `dir`; `data` is repositioned to the saved cursor. */
   static resume(dir: string, data: TrainData): Trainer {
-    const { meta, tensors } = loadCheckpoint(dir);
+    return Trainer.restore(loadCheckpoint(dir), data, dir);
+  }
+
+  /**
+   * Continues a run from a checkpoint's meta and tensors (a run directory's checkpoint or a compact checkpoint,
+   * compact-checkpoint.ts); takes ownership of the tensors. `source` names it in errors.
+   */
+  static restore(state: { meta: CheckpointMeta; tensors: CheckpointTensors }, data: TrainData, source: string): Trainer {
+    const { meta, tensors } = state;
     const need = (group: string) => {
       const t = tensors[group];
-      if (!t) throw new Error(`${dir}: checkpoint lacks tensor group "${group}"`);
+      if (!t) throw new Error(`${source}: checkpoint lacks tensor group "${group}"`);
       return t;
     };
     const t = new Trainer(meta.trainConfig, meta.seed, data, toVariables(need('g')), toVariables(need('d')));
     t.ema.restore(need('ema'));
-    t.adamG.restore({ t: meta.adamGSteps, m: tensors.adam_g_m ?? {}, v: tensors.adam_g_v ?? {} });
-    t.adamD.restore({ t: meta.adamDSteps, m: tensors.adam_d_m ?? {}, v: tensors.adam_d_v ?? {} });
+    restoreAdam(t.adamG, meta.adamGSteps, tensors.adam_g_m, tensors.adam_g_v, source);
+    restoreAdam(t.adamD, meta.adamDSteps, tensors.adam_d_m, tensors.adam_d_v, source);
     t.step = meta.step;
     t.imageId = meta.imageId;
     t.stage = meta.stage;

@@ -1,0 +1,106 @@
+/**
+ * `gansynth-trainer checkpoint`: compact checkpoints (train/compact-checkpoint.ts), the single files that carry a run
+ * between machines. `pack` turns a run's checkpoint into one, `info` prints a file's header, `sizes` measures
+ * what a compact checkpoint of each config weighs (written for real into a temporary folder).
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { initGeneratorParams } from '../../../src/engine/generator.ts';
+import { useNodeBackend } from '../../../src/node/backends.ts';
+import { initDiscriminatorParams } from '../model/discriminator.ts';
+import { type CheckpointMeta, type CheckpointTensors, latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
+import { COMPACT_DTYPES, type CompactDtype, readCompactHeader, writeCompactCheckpoint } from '../train/compact-checkpoint.ts';
+import { TRAIN_CONFIGS, type TrainConfig, resolveTrainConfig } from '../train/configs.ts';
+import { type RunInfo, readRunInfo } from '../train/run.ts';
+
+/** One line for the CLI's usage list. */
+export const summary = 'compact checkpoints: pack a run into one file that travels, show one, measure sizes';
+
+const HELP = `usage: gansynth-trainer checkpoint pack RUN|CHECKPOINT_DIR --out FILE [--dtype float16|float32] [--adam]
+       gansynth-trainer checkpoint info FILE
+       gansynth-trainer checkpoint sizes [--config ${Object.keys(TRAIN_CONFIGS).join(',')}]
+
+  pack     RUN's newest checkpoint (or the checkpoint directory given) as one compact file: G, D and EMA weights
+           in --dtype (default float16), schedule position, RNG and data cursor; --adam keeps Adam's moments
+  info     the header of FILE as JSON (format, dtype, moments, step, images, stage, config, bytes)
+  sizes    bytes of a compact checkpoint per config × dtype × moments (written to a temporary folder)
+`;
+
+/** A compact file's header, summarised for people and scripts. */
+export function describeCompact(path: string): Record<string, unknown> {
+  const h = readCompactHeader(path);
+  return {
+    path, bytes: statSync(path).size, format: h.format, dtype: h.dtype, adamMoments: h.adamMoments, config: h.run.config, seed: h.meta.seed,
+    step: h.meta.step, images: h.meta.imageId, stage: h.meta.stage, data: h.run.data, info: h.meta.info, writtenAt: h.writtenAt,
+  };
+}
+
+/** The starting point of a run of `cfg` (untrained weights; zero moments when `adam`), for measuring sizes. */
+function initialState(cfg: TrainConfig, adam: boolean): { meta: CheckpointMeta; tensors: CheckpointTensors; run: RunInfo } {
+  const g = initGeneratorParams(cfg.model, 1, { allToRgb: true });
+  const d = initDiscriminatorParams(cfg.model, 2);
+  const zeros = (p: Record<string, tf.Tensor>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, tf.zerosLike(t)]));
+  const tensors: CheckpointTensors = { g, d, ema: g, ...(adam ? { adam_g_v: zeros(g), adam_d_v: zeros(d), adam_g_m: zeros(g), adam_d_m: zeros(d) } : {}) };
+  const meta: CheckpointMeta = { step: 0, imageId: 0, stage: 0, seed: 0, rngState: 0, dataCursor: null, adamGSteps: 0, adamDSteps: 0, trainConfig: cfg, info: {} };
+  const run: RunInfo = { format: 'gansynth-trainer-run/1', config: cfg.name, seed: 0, data: '(none)', normalization: cfg.model.normalization, createdAt: new Date().toISOString(), trainConfig: cfg };
+  return { meta, tensors, run };
+}
+
+async function sizes(configs: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gansynth-compact-sizes-'));
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  console.log('| config | dtype | Adam moments | bytes | MiB |\n| --- | --- | --- | --- | --- |');
+  try {
+    for (const name of configs) {
+      const cfg = resolveTrainConfig(name);
+      for (const adam of [false, true]) {
+        const { meta, tensors, run } = initialState(cfg, adam);
+        for (const dtype of COMPACT_DTYPES) {
+          const bytes = await writeCompactCheckpoint(join(dir, `${name}.gsck`), meta, tensors, run, { dtype, adamMoments: adam });
+          console.log(`| ${name} | ${dtype} | ${adam ? (cfg.adamBeta1 === 0 ? 'v (β1 = 0: m is not state)' : 'm, v') : 'none'} | ${bytes} | ${mib(bytes)} |`);
+        }
+        const seen = new Set<tf.Tensor>();
+        for (const group of Object.values(tensors)) for (const t of Object.values(group)) if (!seen.has(t)) (seen.add(t), t.dispose());
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the command. */
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv, strict: true, allowPositionals: true,
+    options: { out: { type: 'string' }, dtype: { type: 'string' }, adam: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [verb, target, ...rest] = positionals;
+  if (values.help || !verb) return void console.log(HELP);
+  if (rest.length) throw new Error(`checkpoint ${verb}: unexpected '${rest.join(' ')}'\n${HELP}`);
+  if (verb === 'info') {
+    if (!target) throw new Error(`checkpoint info needs FILE\n${HELP}`);
+    console.log(JSON.stringify(describeCompact(target), null, 2));
+  } else if (verb === 'sizes') {
+    await useNodeBackend('cpu');
+    await sizes((values.config ?? Object.keys(TRAIN_CONFIGS).join(',')).split(',').map((s) => s.trim()));
+  } else if (verb === 'pack') {
+    if (!target || !values.out) throw new Error(`checkpoint pack needs RUN (or a checkpoint directory) and --out FILE\n${HELP}`);
+    const dtype = (values.dtype ?? 'float16') as CompactDtype;
+    if (!COMPACT_DTYPES.includes(dtype)) throw new Error(`--dtype must be ${COMPACT_DTYPES.join(' or ')}, got '${values.dtype}'`);
+    await useNodeBackend('cpu');
+    const isCheckpointDir = /ckpt-\d{9}\/?$/.test(target);
+    const runDir = isCheckpointDir ? join(target, '..', '..') : target;
+    const dir = isCheckpointDir ? target : latestCheckpoint(target);
+    if (!dir) throw new Error(`${target}: no checkpoint to pack`);
+    const { meta, tensors } = loadCheckpoint(dir);
+    try {
+      const bytes = await writeCompactCheckpoint(values.out, meta, tensors, readRunInfo(runDir), { dtype, adamMoments: values.adam ?? false });
+      console.error(`wrote ${values.out}: ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB), step ${meta.step}, ${meta.imageId} images, stage ${meta.stage}, ${dtype}${values.adam ? ' + Adam moments' : ''}`);
+    } finally {
+      for (const group of Object.values(tensors)) tf.dispose(Object.values(group));
+    }
+  } else throw new Error(`checkpoint: unknown verb '${verb}' (pack, info, sizes)\n${HELP}`);
+}

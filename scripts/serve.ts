@@ -11,15 +11,22 @@ import { join, resolve } from 'node:path';
 import { startStaticServer } from './static-server.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const port = Number(process.env.PORT ?? 8080);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535, got ${process.env.PORT}`);
+/** Ends `npm start` with one line on stderr (these are setup problems, not bugs: no stack). */
+function exitWith(line: string): never {
+  console.error(`npm start: ${line}`);
+  process.exit(1);
+}
+
+const portText = process.env.PORT ?? '8080';
+const port = Number(portText);
+if (!/^\d+$/.test(portText) || port > 65535) exitWith(`PORT must be an integer 0..65535, got '${portText}'`);
 for (const file of ['dist/demo/main.js', 'dist/worklet/processor.js']) {
   if (!existsSync(join(root, file))) {
     console.error(`${file} is missing: run \`npm run build\` first (npm start does).`);
     process.exit(1);
   }
 }
-const { url } = await startStaticServer(
+const started = await startStaticServer(
   [
     { prefix: '/worklet/', dir: join(root, 'dist/worklet') },
     { prefix: '/models/', dir: join(root, 'models') },
@@ -28,5 +35,10 @@ const { url } = await startStaticServer(
     { prefix: '/', dir: join(root, 'demo') },
   ],
   port,
-);
+).catch((e: NodeJS.ErrnoException) => {
+  if (e.code === 'EADDRINUSE') exitWith(`port ${port} on 127.0.0.1 is already in use (EADDRINUSE): stop the other server or set PORT`);
+  if (e.code === 'EACCES') exitWith(`no permission to listen on port ${port} (EACCES): use a port above 1023`);
+  exitWith(`cannot listen on 127.0.0.1:${port}: ${e.message}`);
+});
+const { url } = started;
 console.log(`gansynth-web demo: ${url.replace('127.0.0.1', 'localhost')}/  (Ctrl-C to stop)`);

@@ -16,6 +16,7 @@ import { decodeWav } from '../../src/shared/wav.ts';
 import { runCli } from '../../src/node/cli/index.ts';
 import { parseGenerateArgs } from '../../src/node/cli/generate.ts';
 import { DEFAULT_MODEL_PATH } from '../../src/node/cli/common/synth-session.ts';
+import { randomLatent } from '../../src/engine/latent.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-generate');
@@ -88,6 +89,18 @@ test('generate: clear errors for bad arguments', async () => {
   const u = capture();
   assert.equal(await runCli(['frobnicate'], u.io), 2);
   assert.match(u.err[0]!, /unknown command 'frobnicate'. Commands: .*generate/);
+});
+
+test('generate: seeds are 32-bit, so --seed S --count N reaching past 4294967295 is an error, not a silent wrap', () => {
+  // Why: the latent generator keeps a uint32 state, so seed 2^32 would be seed 0 again (repeated notes).
+  assert.deepEqual(randomLatent(2 ** 32, 8), randomLatent(0, 8));
+  assert.throws(
+    () => parseGenerateArgs(['--out', OUT, '--seed', '4294967295', '--count', '3']),
+    /--seed 4294967295 with --count 3 needs seeds up to 4294967297, but seeds are 32-bit \(0\.\.4294967295\): use --seed 4294967293 or lower, or a smaller --count/,
+  );
+  assert.throws(() => parseGenerateArgs(['--out', OUT, '--seed', '4294967294', '--count', '3']), /needs seeds up to 4294967296/);
+  const last = parseGenerateArgs(['--out', OUT, '--seed', '4294967293', '--count', '3'])!;
+  assert.deepEqual([last.seed, last.count], [4294967293, 3]);
 });
 
 test('bin/gansynth.js runs the TypeScript CLI (tsx launcher)', () => {

@@ -12,6 +12,9 @@ import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, process
 import { CLI_BACKENDS, type CliBackend, MODEL_HELP, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
 import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp } from './common/wav-output.ts';
 
+/** Largest seed: latents come from a 32-bit generator state (SeededRandom). */
+const MAX_SEED = 0xffffffff;
+
 /** One line for `gansynth --help`. */
 export const summary = 'random notes from a model as WAV files';
 
@@ -21,7 +24,7 @@ const HELP = `usage: gansynth generate --out DIR [--model DIR|URL] [options]
   ${MODEL_HELP}
   --pitch P[,P...]          MIDI pitch(es), ${PITCH_MIN}..${PITCH_MAX} (default 60)
   --count N                 notes per pitch, each its own random latent (default 1)
-  --seed S                  latent of note i is randomLatent(S + i) (default 1)
+  --seed S                  latent of note i is randomLatent(S + i) (default 1; S + N - 1 ≤ 4294967295)
   --rate HZ                 output sample rate, 8000..192000 (default 16000, the model's)
 ${wavOutputHelp(true)}
   --backend NAME            ${CLI_BACKENDS.join('|')} (default auto: tensorflow > webgpu > wasm > cpu;
@@ -54,12 +57,21 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
   if (!v.out) throw new CliUsageError('--out is required (directory for the WAV files)');
   const pitches = (v.pitch ?? '60').split(',').map((p) => intArg('pitch', p.trim(), 60, PITCH_MIN, PITCH_MAX));
   if (new Set(pitches).size !== pitches.length) throw new CliUsageError(`--pitch lists a pitch twice: ${v.pitch}`);
+  const count = intArg('count', v.count, 1, 1, 10000);
+  const seed = intArg('seed', v.seed, 1, 0, MAX_SEED);
+  // randomLatent's generator state is a uint32: seed 2^32 is seed 0 again, so a wrap would repeat notes silently.
+  if (seed + count - 1 > MAX_SEED) {
+    throw new CliUsageError(
+      `--seed ${seed} with --count ${count} needs seeds up to ${seed + count - 1}, but seeds are 32-bit (0..${MAX_SEED}): ` +
+      `use --seed ${MAX_SEED - count + 1} or lower, or a smaller --count`,
+    );
+  }
   return {
     model: resolveModelArg(v.model),
     outDir: resolve(v.out),
     pitches,
-    count: intArg('count', v.count, 1, 1, 10000),
-    seed: intArg('seed', v.seed, 1, 0, 0xffffffff),
+    count,
+    seed,
     rateHz: intArg('rate', v.rate, 16000, 8000, 192000),
     output: parseWavOutput(v),
     backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),

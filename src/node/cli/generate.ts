@@ -3,14 +3,14 @@
  * note i is reproducible whatever --count is, and equals the preset {seed: seed + i}). Each file is levelled on
  * its own (common/wav-output.ts) for the same reason: its bytes depend on its note only.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PITCH_MAX, PITCH_MIN } from '../../shared/constants.ts';
-import { encodeLeveledWav } from '../../shared/wav.ts';
 import { randomLatent } from '../../engine/latent.ts';
 import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
 import { CLI_BACKENDS, type CliBackend, MODEL_HELP, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
-import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp } from './common/wav-output.ts';
+import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp, writeLeveledWav } from './common/wav-output.ts';
+import { refuseOutputOverInput } from './common/file-output.ts';
 
 /** Largest seed: latents come from a 32-bit generator state (SeededRandom). */
 const MAX_SEED = 0xffffffff;
@@ -66,9 +66,14 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
       `use --seed ${MAX_SEED - count + 1} or lower, or a smaller --count`,
     );
   }
+  const model = resolveModelArg(v.model);
+  const outDir = resolve(v.out);
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(model)) {
+    refuseOutputOverInput('--out', outDir, [{ path: model, what: 'the model directory being read' }], 'output directory');
+  }
   return {
-    model: resolveModelArg(v.model),
-    outDir: resolve(v.out),
+    model,
+    outDir,
     pitches,
     count,
     seed,
@@ -111,9 +116,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
     const seconds = (performance.now() - t0) / 1000;
     for (let i = 0; i < requests.length; i++) {
       const { pitch, seed } = requests[i]!;
-      const { bytes, report } = encodeLeveledWav([buffers[i]!], args.rateHz, args.output.format, args.output.level);
       const file = join(args.outDir, `gansynth-p${pitch}-s${seed}.wav`);
-      await writeFile(file, bytes);
+      const report = await writeLeveledWav(file, [buffers[i]!], args.rateHz, args.output);
       io.out(`${file}  ${describeLevel(args.output, report)}`);
     }
     io.out(`${requests.length} notes in ${seconds.toFixed(2)} s (${((seconds * 1000) / requests.length).toFixed(0)} ms/note), ` +

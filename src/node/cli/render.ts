@@ -3,9 +3,8 @@
  * gansynth_generate.py with a MIDI file, done better; see src/engine/midi-render.ts). The notes sound as on the
  * live instrument: the mix is made by the worklet's VoiceEngine (src/node/midi-mix.ts).
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { encodeLeveledWav } from '../../shared/wav.ts';
 import { loadPresetBank, resolvePresetLatent } from '../../engine/presets.ts';
 import { parseMidiNotes } from '../../engine/midi-notes.ts';
 import {
@@ -14,14 +13,15 @@ import {
 import { mixWithVoiceEngine } from '../midi-mix.ts';
 import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
 import { CLI_BACKENDS, type CliBackend, MODEL_HELP, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
-import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp } from './common/wav-output.ts';
+import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp, writeLeveledWav } from './common/wav-output.ts';
+import { refuseOutputOverInput } from './common/file-output.ts';
 
 /** One line for `gansynth --help`. */
 export const summary = 'a MIDI file played on GANSynth, as a WAV file';
 
 const HELP = `usage: gansynth render SONG.mid --out SONG.wav [--model DIR|URL] [options]
 
-  --out FILE.wav            output WAV (mono)
+  --out FILE.wav            output WAV (mono); replaced whole or not at all, never one of the inputs
   ${MODEL_HELP}
   --list                    print the file's tracks and exit (no model needed)
  notes
@@ -104,10 +104,19 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     sampleRateHz: rate,
     gain: 0, // the raw mix: the level is set once, where the WAV is written (common/wav-output.ts)
   };
+  const midiPath = resolve(positional[0]!);
+  const outPath = v.out ? resolve(v.out) : '';
+  // The WAV replaces whatever is at --out (write-then-rename): never one of the files this command reads.
+  if (!list) {
+    refuseOutputOverInput('--out', outPath, [
+      { path: midiPath, what: 'the MIDI file being read' },
+      ...(v.presets !== undefined ? [{ path: resolve(v.presets), what: 'the preset bank being read' }] : []),
+    ]);
+  }
   return {
-    midiPath: resolve(positional[0]!),
+    midiPath,
     model: list ? '' : resolveModelArg(v.model),
-    outPath: v.out ? resolve(v.out) : '',
+    outPath,
     list,
     backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
     output: parseWavOutput(v),
@@ -170,8 +179,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
       }
     }).finally(() => bar?.stop());
     await mkdir(dirname(args.outPath), { recursive: true });
-    const { bytes: wav, report } = encodeLeveledWav([result.samples], result.sampleRateHz, args.output.format, args.output.level);
-    await writeFile(args.outPath, wav);
+    const report = await writeLeveledWav(args.outPath, [result.samples], result.sampleRateHz, args.output);
     io.out(`${args.outPath}: ${(result.samples.length / result.sampleRateHz).toFixed(2)} s, ${result.plan.notes.length} notes ` +
       `(${result.plan.requests.length} distinct renders), ${args.output.format === 'pcm16' ? '16-bit' : 'float'}; ${describeLevel(args.output, report)}`);
     io.out(`synthesis ${(result.synthMs / 1000).toFixed(2)} s (${result.msPerNote.toFixed(0)} ms/note), mix ${(result.mixMs / 1000).toFixed(2)} s, ` +

@@ -2,9 +2,10 @@
  * The WAV output options `gansynth render` and `gansynth generate` share: --format, --normalize / --no-normalize,
  * --gain; their help lines; and the one line each written file reports about its level. Nothing clips silently:
  * pcm16 is peak-normalised to -1 dBFS unless told otherwise, and whenever raw levels are kept the number of
- * samples beyond full scale is printed.
+ * samples beyond full scale is printed. Files are written atomically (file-output.ts): a failed write keeps the old file.
  */
-import type { WavFormat, WavLevel, WavLevelReport } from '../../../shared/wav.ts';
+import { type WavFormat, type WavLevel, type WavLevelReport, encodeLeveledWav } from '../../../shared/wav.ts';
+import { writeFileAtomic } from './file-output.ts';
 import { CliUsageError } from './io.ts';
 
 /** Peak after normalisation, dBFS: 1 dB of headroom for players and lossy encoders. */
@@ -67,4 +68,14 @@ export function describeLevel(out: WavOutput, report: WavLevelReport): string {
   const over = out.format === 'pcm16' ? `${report.overSamples} samples clipped` : `${report.overSamples} samples beyond full scale (kept: float)`;
   const hint = out.format === 'pcm16' && report.overSamples > 0 ? ' (drop --no-normalize, lower --gain, or use --format float)' : '';
   return `${out.level.gainDb === 0 ? 'raw levels' : 'fixed gain'}: gain ${dB(report.gainDb)}, peak ${peak}, ${over}${hint}`;
+}
+
+/**
+ * Levels and encodes `channels` as `out` says and writes the WAV to `path` atomically (writeFileAtomic: temp file,
+ * fsync, rename), so a full disk or a kill keeps a previous file at `path` whole. Returns the level report.
+ */
+export async function writeLeveledWav(path: string, channels: readonly Float32Array[], sampleRateHz: number, out: WavOutput): Promise<WavLevelReport> {
+  const { bytes, report } = encodeLeveledWav(channels, sampleRateHz, out.format, out.level);
+  await writeFileAtomic(path, bytes);
+  return report;
 }

@@ -5,7 +5,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNodeBackend } from '../../src/node/backends.ts';
@@ -52,6 +52,31 @@ test('generate writes one 16-bit WAV per note at the requested rate, reproducibl
   const c2 = capture();
   assert.equal(await runCli(['generate', '--model', MODEL, '--pitch', '60', '--seed', '8', '--out', join(OUT, 'b'), '--backend', 'wasm', '--rate', '44100'], c2.io), 0);
   assert.deepEqual(readFileSync(join(OUT, 'b', 'gansynth-p60-s8.wav')), readFileSync(join(OUT, 'a', 'gansynth-p60-s8.wav')));
+});
+
+test('generate writes each note as soon as it is rendered (a run killed half-way keeps its notes), not all at the end', async () => {
+  // Timestamps of the log: the model line comes before rendering, then one line per file, then the summary.
+  const dir = join(OUT, 'stream');
+  const seen: { atMs: number; line: string; onDisk: boolean }[] = [];
+  const io = {
+    out: (line: string) => {
+      const file = /^(\S+\.wav)  /.exec(line)?.[1];
+      seen.push({ atMs: performance.now(), line, onDisk: file !== undefined && existsSync(file) });
+    },
+    err: () => undefined,
+  };
+  const count = 16;
+  assert.equal(await runCli(['generate', '--model', MODEL, '--count', String(count), '--max-batch', '1', '--out', dir, '--backend', 'wasm'], io), 0);
+  const files = seen.filter((s) => s.line.endsWith('.wav') || /\.wav  /.test(s.line));
+  assert.equal(files.length, count);
+  assert.ok(files.every((f) => f.onDisk), 'each file is on disk when its line is printed');
+  const startMs = seen[0]!.atMs;
+  const endMs = seen.at(-1)!.atMs;
+  // All-at-the-end would print the first file after ~all of the run; as-rendered prints it after ~1/16 of it.
+  const firstShare = (files[0]!.atMs - startMs) / (endMs - startMs);
+  assert.ok(firstShare < 0.5, `first file after ${(100 * firstShare).toFixed(0)} % of the run`);
+  const lastFileShare = (files.at(-2)!.atMs - startMs) / (endMs - startMs);
+  assert.ok(lastFileShare > 0.6, `files spread over the run (second-to-last at ${(100 * lastFileShare).toFixed(0)} %)`);
 });
 
 test('generate --backend auto skips a software WebGPU adapter (SwiftShader here) for wasm', async () => {

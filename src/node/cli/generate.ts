@@ -1,7 +1,9 @@
 /**
  * `gansynth generate`: random notes from a model as WAV files, one latent per note (randomLatent(seed + i), so
  * note i is reproducible whatever --count is, and equals the preset {seed: seed + i}). Each file is levelled on
- * its own (common/wav-output.ts) for the same reason: its bytes depend on its note only.
+ * its own (common/wav-output.ts) for the same reason: its bytes depend on its note only. Notes render one generator
+ * batch at a time and each file is written (atomically) as soon as its note is back, so memory does not grow with
+ * --count and a run stopped half-way keeps what it rendered.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -101,26 +103,35 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
         throw new CliUsageError(`--pitch ${p} is outside this model's range ${config.pitchMin}..${config.pitchMax}`);
       }
     }
-    const requests = args.pitches.flatMap((pitch) =>
-      Array.from({ length: args.count }, (_, i) => ({ pitch, seed: args.seed + i, latent: randomLatent(args.seed + i, config.latentSize) })));
-    io.out(`${session.description}; ${requests.length} notes at ${args.rateHz} Hz`);
+    const notes = args.pitches.flatMap((pitch) => Array.from({ length: args.count }, (_, i) => ({ pitch, seed: args.seed + i })));
+    io.out(`${session.description}; ${notes.length} notes at ${args.rateHz} Hz`);
     await mkdir(args.outDir, { recursive: true });
-    const bar = progressBar(io, requests.length, 'notes');
+    const bar = progressBar(io, notes.length, 'notes');
+    // With a bar on the terminal, the file lines wait for it to finish (they would tear it); the files do not.
+    const held: string[] = [];
+    const log = (line: string) => (bar ? held.push(line) : io.out(line));
     const t0 = performance.now();
-    let buffers: Float32Array[];
     try {
-      buffers = await session.renderer.renderNotes(requests, args.rateHz, (done) => bar?.update(done));
+      // One generator batch at a time, each note written as soon as it is back: memory stays at one batch, and a
+      // run stopped half-way keeps every note it rendered.
+      const batch = session.renderer.maxBatch;
+      for (let start = 0; start < notes.length; start += batch) {
+        const chunk = notes.slice(start, start + batch);
+        const buffers = await session.renderer.renderNotes(
+          chunk.map(({ pitch, seed }) => ({ pitch, latent: randomLatent(seed, config.latentSize) })), args.rateHz);
+        for (const [j, { pitch, seed }] of chunk.entries()) {
+          const file = join(args.outDir, `gansynth-p${pitch}-s${seed}.wav`);
+          const report = await writeLeveledWav(file, [buffers[j]!], args.rateHz, args.output);
+          log(`${file}  ${describeLevel(args.output, report)}`);
+          bar?.update(start + j + 1);
+        }
+      }
     } finally {
       bar?.stop();
+      for (const line of held) io.out(line);
     }
     const seconds = (performance.now() - t0) / 1000;
-    for (let i = 0; i < requests.length; i++) {
-      const { pitch, seed } = requests[i]!;
-      const file = join(args.outDir, `gansynth-p${pitch}-s${seed}.wav`);
-      const report = await writeLeveledWav(file, [buffers[i]!], args.rateHz, args.output);
-      io.out(`${file}  ${describeLevel(args.output, report)}`);
-    }
-    io.out(`${requests.length} notes in ${seconds.toFixed(2)} s (${((seconds * 1000) / requests.length).toFixed(0)} ms/note), ` +
+    io.out(`${notes.length} notes in ${seconds.toFixed(2)} s (${((seconds * 1000) / notes.length).toFixed(0)} ms/note), ` +
       `${args.output.format === 'pcm16' ? '16-bit' : 'float'} WAV`);
   } finally {
     session.dispose();

@@ -101,6 +101,38 @@ export function quantizeAffine(values: Float32Array, dtype: 'uint8' | 'uint16'):
   return { bytes: new Uint8Array(out.buffer), quantization: { dtype, min, scale } };
 }
 
+/**
+ * The first stored value of a manifest entry that decodes (as tfjs decodes it) to NaN or ±Infinity, or null:
+ * `bytes` are the entry's own bytes, `quantization` its manifest field. One pass of bit tests for float32 and
+ * float16, q·scale + min in float32 for affine uint8/uint16: cheap next to the download, so every load runs it.
+ */
+export function firstNonFinite(bytes: ArrayBuffer, quantization?: QuantizationInfo): { index: number; value: number } | null {
+  const q = quantization?.dtype;
+  if (q === undefined) {
+    const bits = new Uint32Array(bytes);
+    for (let i = 0; i < bits.length; i++) {
+      if ((bits[i]! & 0x7f800000) === 0x7f800000) return { index: i, value: new Float32Array(bytes, 4 * i, 1)[0]! };
+    }
+    return null;
+  }
+  if (q === 'float16') {
+    const halves = new Uint16Array(bytes);
+    for (let i = 0; i < halves.length; i++) {
+      const h = halves[i]!;
+      if ((h & 0x7c00) === 0x7c00) return { index: i, value: (h & 0x3ff) !== 0 ? Number.NaN : (h & 0x8000) !== 0 ? -Infinity : Infinity };
+    }
+    return null;
+  }
+  const codes = q === 'uint8' ? new Uint8Array(bytes) : new Uint16Array(bytes);
+  const scale = quantization?.scale ?? Number.NaN;
+  const min = quantization?.min ?? Number.NaN;
+  for (let i = 0; i < codes.length; i++) {
+    const v = Math.fround(codes[i]! * scale + min);
+    if (!Number.isFinite(v)) return { index: i, value: v };
+  }
+  return null;
+}
+
 /** `values` in the form `q` (float32 when undefined: the raw little-endian bytes, no copy). */
 export function encodeWeightValues(values: Float32Array, q?: WeightQuantization): EncodedWeight {
   if (q === undefined) return { bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };

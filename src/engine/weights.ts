@@ -18,6 +18,7 @@ import {
   type FetchFn, type ResponseLike, HtmlResponseError, fetchOk, fetchResponse, httpError, joinUrl, readBytes, readJsonText,
 } from './model-fetch.ts';
 import { cachedFetch } from './model-cache.ts';
+import { firstNonFinite } from './weight-quantization.ts';
 
 export type { FetchFn, ResponseLike } from './model-fetch.ts';
 export {
@@ -119,7 +120,8 @@ function groupContents(group: ManifestGroup): string {
  * Fetches every shard of the groups that hold located variables (one after another, bytes reported as they
  * stream in), checks each group's byte length, keeps validated shards in the cache, and makes one float32 tensor
  * per variable (float32, float16 or uint8/uint16-quantised entries, decoded by tfjs). Throws naming the shard and
- * its byte length when a shard is short or long, and the variable when one cannot be decoded.
+ * its byte length when a shard is short or long, and the variable when one cannot be decoded or holds a NaN or an
+ * Infinity (with the element).
  */
 async function loadLocated(src: ShardSource, groups: readonly ManifestGroup[], located: readonly LocatedEntry[]): Promise<Record<string, tf.Tensor>> {
   const needed = [...new Set(located.map((l) => l.group))].sort((a, b) => a - b);
@@ -171,6 +173,14 @@ async function loadLocated(src: ShardSource, groups: readonly ManifestGroup[], l
     for (const l of located) {
       const buf = buffers.get(l.group)!;
       const slice = buf.slice(l.byteOffset, l.byteOffset + entryBytes(l.entry));
+      // A NaN or Infinity would render silence or noise with no error anywhere: refuse the model, naming the variable.
+      const bad = firstNonFinite(slice, l.entry.quantization);
+      if (bad) {
+        throw new Error(
+          `${src.manifestUrl}: variable "${l.entry.name}" holds ${bad.value} at element ${bad.index} of ` +
+          `${l.entry.shape.reduce((a, b) => a * b, 1)}: the weights are corrupt (or training diverged); not loading them`,
+        );
+      }
       let t: tf.Tensor;
       try {
         // tfjs's own decoder: float32 as is, float16 and affine uint8/uint16 dequantised to float32.

@@ -121,6 +121,9 @@ export function parseModelJson(raw: unknown, file = MODEL_JSON): ModelJson {
   let weights: WeightsSource;
   const w = o.weights as Record<string, unknown> | undefined;
   if (typeof o.weightsManifest === 'string' && o.weightsManifest.length > 0) {
+    if (!isConfinedPath(o.weightsManifest)) {
+      fail(file, `weightsManifest ${JSON.stringify(o.weightsManifest)} leaves the model directory (it must be a relative path without "..", a scheme or backslashes)`);
+    }
     weights = { kind: 'manifest', path: o.weightsManifest };
   } else if (typeof w === 'object' && w !== null && w.init === 'seeded-untrained') {
     if (!Number.isInteger(w.seed)) fail(file, `weights.seed must be an integer, got ${JSON.stringify(w.seed)}`);
@@ -137,13 +140,31 @@ export function parseModelJson(raw: unknown, file = MODEL_JSON): ModelJson {
   return { format: MODEL_FORMAT, config, normalization, meta, weights };
 }
 
-/** Parses a tfjs weights manifest (array of groups); throws naming the file and the bad part. */
+/**
+ * True for a shard path that stays inside the manifest's directory: relative, no scheme (`http:`, `file:`), not
+ * rooted (`/`, `//host`), no backslash, no `..` segment, percent-encoded or not (URL parsers decode `%2e%2e`).
+ * A hostile manifest could otherwise make a Node loader read `/etc/passwd` or a page fetch another origin.
+ */
+function isConfinedPath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || path.includes('\\') || /^[a-z][a-z0-9+.-]*:/i.test(path)) return false;
+  return path.split('/').every((segment) => segment.replace(/%2e/gi, '.') !== '..');
+}
+
+/**
+ * Parses a tfjs weights manifest (array of groups); throws naming the file and the bad part, including a shard path
+ * that would leave the model directory.
+ */
 export function parseManifest(raw: unknown, file = WEIGHTS_MANIFEST_JSON): ManifestGroup[] {
   const j = parseJsonText(raw, file);
   if (!Array.isArray(j)) fail(file, 'must be a JSON array of {paths, weights} groups');
   return j.map((g, gi) => {
     const group = g as Record<string, unknown>;
     if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string')) fail(file, `group ${gi}: paths must be an array of strings`);
+    (group.paths as string[]).forEach((path, pi) => {
+      if (!isConfinedPath(path)) {
+        fail(file, `group ${gi} path ${pi} ${JSON.stringify(path)} leaves the model directory (shard paths must be relative, without "..", a scheme or backslashes)`);
+      }
+    });
     if (!Array.isArray(group.weights)) fail(file, `group ${gi}: weights must be an array`);
     const weights = (group.weights as unknown[]).map((e, ei) => {
       const entry = e as Record<string, unknown>;

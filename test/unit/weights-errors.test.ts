@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { TINY_CONFIG } from '../../src/shared/model-config.ts';
-import { WEIGHTS_MANIFEST_JSON } from '../../src/engine/model-format.ts';
+import { WEIGHTS_MANIFEST_JSON, parseManifest, parseModelJson } from '../../src/engine/model-format.ts';
 import { loadModel } from '../../src/engine/weights.ts';
 import { INDEX_HTML, MemoryServer, brokenBody, seededModelFiles } from './support/model-server.ts';
 
@@ -127,4 +127,27 @@ test('broken quantisation fields name the manifest and the variable', async () =
   edit((w) => { w.quantization = { dtype: 'float16' }; });
   // float16 takes 2 bytes where uint8 took 1: the group's length no longer adds up.
   await rejectsWith(loadModel(DIR, { fetchFn: server.fetch }), /shards hold 86290 bytes but the manifest's 30 variables need \d+ bytes/);
+});
+
+test('shard paths stay inside the model directory: absolute paths, URLs, ".." and backslashes are refused before any fetch', async () => {
+  const hostile = ['/etc/passwd', '../secret.bin', 'sub/../../secret.bin', '%2e%2e/secret.bin', 'sub/%2E%2e/%2e./x.bin',
+    'http://evil.test/x.bin', 'file:///etc/passwd', '//evil.test/x.bin', 'C:\\x.bin', 'sub\\..\\x.bin', ''];
+  for (const path of hostile) {
+    assert.throws(() => parseManifest(JSON.stringify([{ paths: ['ok.bin', path], weights: [] }]), 'm/weights_manifest.json'),
+      new RegExp(`^Error: m/weights_manifest\\.json: group 0 path 1 ${JSON.stringify(path).replace(/[\\.*+?()[\]{}|^$/]/g, '\\$&')} leaves the model directory`), path);
+  }
+  assert.deepEqual(parseManifest(JSON.stringify([{ paths: ['group1-shard1of2.bin', 'sub/dir/x.bin', './y.bin', 'a..b.bin'], weights: [] }]))[0]!.paths,
+    ['group1-shard1of2.bin', 'sub/dir/x.bin', './y.bin', 'a..b.bin']);
+  // Through the loader: the manifest is refused and no shard is requested.
+  const server = await served();
+  const manifest = JSON.parse(new TextDecoder().decode(server.files.get(`${DIR}/${WEIGHTS_MANIFEST_JSON}`)!)) as { paths: string[] }[];
+  manifest[0]!.paths[0] = '../../etc/passwd';
+  server.put(DIR, new Map([[WEIGHTS_MANIFEST_JSON, JSON.stringify(manifest)]]));
+  await rejectsWith(loadModel(DIR, { fetchFn: server.fetch }), `${DIR}/${WEIGHTS_MANIFEST_JSON}: group 0 path 0 "../../etc/passwd" leaves the model directory`);
+  assert.ok(server.requests.every((u) => !u.endsWith('.bin') && !u.includes('passwd')), server.requests.join(', '));
+  // model.json's weightsManifest likewise (a JSON parse error would quote the start of whatever file it named).
+  for (const path of ['/etc/passwd', '../../etc/passwd', 'file:///etc/passwd']) {
+    assert.throws(() => parseModelJson({ format: 'gansynth-web/1', config: 'tiny', weightsManifest: path }, 'm/model.json'),
+      new RegExp(`^Error: m/model\\.json: weightsManifest ${JSON.stringify(path).replace(/[\\.*+?()[\]{}|^$/]/g, '\\$&')} leaves the model directory`));
+  }
 });

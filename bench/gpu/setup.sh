@@ -2,14 +2,17 @@
 # NVIDIA's driver. Sets NODE, WORK, CARRY; exits 2 with a clear message when something is missing.
 CARRY=${GPU_CARRY:-.carry/gpu}
 WORK=${GPU_WORK:-/tmp/gansynth-gpu}
-[ -f "$CARRY/bench.mjs" ] || { echo "bench/gpu: no $CARRY/bench.mjs: run 'npm run bench:gpu-pack' first and carry .carry/gpu" >&2; exit 2; }
+[ -f "$CARRY/bench.mjs.xz" ] || [ -f "$CARRY/bench.mjs" ] || { echo "bench/gpu: no $CARRY/bench.mjs(.xz): run 'npm run bench:gpu-pack' first and carry .carry/gpu" >&2; exit 2; }
 
 unxz_to() { # unxz_to SRC.xz DEST: xz when present, else Python's lzma
   if command -v xz >/dev/null; then xz -dc "$1" >"$2"; else python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
 }
 
 rm -rf "$WORK" && mkdir -p "$WORK/node_modules/webgpu/dist/linux-x64" "$WORK/lib"
-cp "$CARRY"/*.mjs "$CARRY"/*.wasm "$WORK/"
+for f in "$CARRY"/*.mjs "$CARRY"/*.wasm "$CARRY"/*.mjs.xz "$CARRY"/*.wasm.xz; do # bundles and wasm, packed with xz
+  [ -f "$f" ] || continue
+  case "$f" in *.xz) b=$(basename "$f" .xz); unxz_to "$f" "$WORK/$b" ;; *) cp "$f" "$WORK/" ;; esac
+done
 [ -f "$CARRY/FluidR3Mono_GM.sf3" ] && cp "$CARRY/FluidR3Mono_GM.sf3" "$WORK/"
 cp "$CARRY"/node_modules/webgpu/{package.json,index.js} "$WORK/node_modules/webgpu/"
 unxz_to "$CARRY/node_modules/webgpu/dist/linux-x64/dawn.node.xz" "$WORK/node_modules/webgpu/dist/linux-x64/dawn.node"

@@ -2,8 +2,9 @@
 # A real training run on a lent GPU machine, in one device call (10 minutes at most): renders a FluidR3Mono dataset,
 # trains for TRAIN_MINUTES on WebGPU (Dawn on NVIDIA's Vulkan driver), exports the EMA generator, evaluates it
 # against held-out real notes, and leaves in $OUT (the device tool brings back 8 files of ≤ 16 MiB):
-#   train-log.txt, metrics.jsonl (G/D losses, images/s per step), run.json, eval-metrics.json, eval-report.html,
-#   model.tar.xz.00, model.tar.xz.01 (cat them and untar: a model directory the instrument loads)
+#   train-log.txt, slice.jsonl (each phase's wall time and status), metrics.jsonl (G/D losses, images/s per step),
+#   run.json, eval-metrics.json, eval-report.html, model.tar.xz.00 (.01: cat them and untar: a model directory)
+# For the default model's run in slices, use campaign.sh (same phases, resumable, deadline-budgeted).
 #
 #   device tool: run({command: 'bash bench/gpu/train.sh', carry: ['.carry/gpu'], timeout_s: 600})
 #   knobs: TRAIN_CONFIG (paper), TRAIN_BACKEND (webgpu), TRAIN_MINUTES (4), TRAIN_DATASET_ARGS ('--velocities 100'),
@@ -18,27 +19,21 @@ RESULTS=${OUT:-/tmp/gansynth-train-out}
 mkdir -p "$RESULTS"
 exec > >(tee -a "$RESULTS/train-log.txt") 2>&1
 . bench/gpu/setup.sh
-[ -f "$WORK/FluidR3Mono_GM.sf3" ] || { echo "train.sh: the pack has no FluidR3Mono_GM.sf3 (repack with npm run bench:gpu-pack)" >&2; exit 2; }
+. bench/gpu/lib.sh
 
 CONFIG=${TRAIN_CONFIG:-paper}
 BACKEND=${TRAIN_BACKEND:-webgpu}
 MINUTES=${TRAIN_MINUTES:-4}
 DATA=$WORK/data RUN=$WORK/run MODEL=$WORK/model EVAL=$WORK/eval
-trainer() { "$NODE" "$WORK/trainer.mjs" "$@"; }
-phase() { echo "== $(date -u +%H:%M:%S) $*"; }
 
-phase "dataset (${TRAIN_DATASET_ARGS:---velocities 100})"
 # shellcheck disable=SC2086
-trainer dataset --soundfont "$WORK/FluidR3Mono_GM.sf3" --out "$DATA" --workers "$(nproc)" --no-progress ${TRAIN_DATASET_ARGS:---velocities 100}
-phase "train --config $CONFIG --backend $BACKEND for $MINUTES min"
-trainer train --config "$CONFIG" --data "$DATA" --out "$RUN" --backend "$BACKEND" --minutes "$MINUTES" --checkpoint-every 100 --no-progress
+timed dataset 600 "${DATASET[@]}" --out "$DATA" ${TRAIN_DATASET_ARGS:---velocities 100}
+timed train 600 "${TRAINER[@]}" train --config "$CONFIG" --data "$DATA" --out "$RUN" --backend "$BACKEND" --minutes "$MINUTES" --checkpoint-every 100 --no-progress
 cp "$RUN/metrics.jsonl" "$RUN/run.json" "$RESULTS/" 2>/dev/null || true
-phase "export"
-trainer export "$RUN" --out "$MODEL"
+timed export 300 "${TRAINER[@]}" export "$RUN" --out "$MODEL"
 tar -C "$WORK" -cJf - model | split -b 15m -d - "$RESULTS/model.tar.xz."
-phase "eval"
 # shellcheck disable=SC2086
-trainer eval --data "$DATA" --model "$MODEL" --out "$EVAL" --backend "$BACKEND" ${TRAIN_EVAL_ARGS:---train-notes 1000 --notes 200 --steps 400 --ndb-k 20 --conv-channels 16,16,32,32}
+timed eval 600 "${TRAINER[@]}" eval --data "$DATA" --model "$MODEL" --out "$EVAL" --backend "$BACKEND" ${TRAIN_EVAL_ARGS:---train-notes 1000 --notes 200 --steps 400 --ndb-k 20 --conv-channels 16,16,32,32}
 cp "$EVAL/metrics.json" "$RESULTS/eval-metrics.json"
 cp "$EVAL/report.html" "$RESULTS/eval-report.html"
-phase "done: $(ls "$RESULTS" | tr '\n' ' ')"
+echo "== done: $(ls "$RESULTS" | tr '\n' ' ')"

@@ -194,8 +194,11 @@ export function readCompactHeader(path: string): CompactHeader {
   }
 }
 
-/** Reads a compact checkpoint (CRC checked); the caller owns the returned tensors (float32). */
-export function readCompactCheckpoint(path: string): { header: CompactHeader; meta: CheckpointMeta; tensors: CheckpointTensors } {
+/**
+ * Reads and checks a whole compact checkpoint without making tensors: the header, the file size, every tensor's
+ * extent and the payload's CRC32C. Throws naming the file and what is wrong.
+ */
+export function verifyCompactCheckpoint(path: string): { header: CompactHeader; payload: Uint8Array } {
   const file = readFileSync(path);
   const headerBytes = readPrefix(path, file, file.byteLength);
   const header = parseHeader(path, file.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes));
@@ -205,22 +208,28 @@ export function readCompactCheckpoint(path: string): { header: CompactHeader; me
   }
   const payload = file.subarray(start);
   if ((crc32c(payload) >>> 0) !== header.payloadCrc32c) throw new Error(`${path}: payload CRC32C mismatch (the file is corrupt)`);
+  for (const e of header.tensors) {
+    const label = `${path}: tensor ${e.group}/${e.name}`;
+    if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${label}: bad shape ${JSON.stringify(e.shape)}`);
+    if (!COMPACT_DTYPES.includes(e.dtype)) throw new Error(`${label}: dtype "${e.dtype}"`);
+    const bytes = entryBytes(e);
+    if (!Number.isInteger(e.offsetBytes) || e.offsetBytes % 4 !== 0 || e.offsetBytes + bytes > payload.byteLength) throw new Error(`${label}: offset ${e.offsetBytes} + ${bytes} bytes runs past the payload`);
+  }
+  return { header, payload };
+}
+
+function entryBytes(e: CompactTensorEntry): number {
+  return e.shape.reduce((a, b) => a * b, 1) * (e.dtype === 'float16' ? 2 : 4);
+}
+
+/** Reads a compact checkpoint (checked as verifyCompactCheckpoint); the caller owns the returned tensors (float32). */
+export function readCompactCheckpoint(path: string): { header: CompactHeader; meta: CheckpointMeta; tensors: CheckpointTensors } {
+  const { header, payload } = verifyCompactCheckpoint(path);
   const tensors: CheckpointTensors = {};
-  try {
-    for (const e of header.tensors) {
-      const label = `${path}: tensor ${e.group}/${e.name}`;
-      if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${label}: bad shape ${JSON.stringify(e.shape)}`);
-      if (!COMPACT_DTYPES.includes(e.dtype)) throw new Error(`${label}: dtype "${e.dtype}"`);
-      const size = e.shape.reduce((a, b) => a * b, 1);
-      const bytes = size * (e.dtype === 'float16' ? 2 : 4);
-      if (!Number.isInteger(e.offsetBytes) || e.offsetBytes % 4 !== 0 || e.offsetBytes + bytes > payload.byteLength) throw new Error(`${label}: offset ${e.offsetBytes} + ${bytes} bytes runs past the payload`);
-      const raw = payload.buffer.slice(payload.byteOffset + e.offsetBytes, payload.byteOffset + e.offsetBytes + bytes);
-      const values = e.dtype === 'float16' ? decodeHalf(new Uint16Array(raw)) : new Float32Array(raw);
-      (tensors[e.group] ??= {})[e.name] = tf.tensor(values, e.shape, 'float32');
-    }
-  } catch (err) {
-    for (const group of Object.values(tensors)) tf.dispose(Object.values(group));
-    throw err;
+  for (const e of header.tensors) {
+    const raw = payload.buffer.slice(payload.byteOffset + e.offsetBytes, payload.byteOffset + e.offsetBytes + entryBytes(e));
+    const values = e.dtype === 'float16' ? decodeHalf(new Uint16Array(raw)) : new Float32Array(raw);
+    (tensors[e.group] ??= {})[e.name] = tf.tensor(values, e.shape, 'float32');
   }
   return { header, meta: header.meta, tensors };
 }

@@ -31,11 +31,20 @@ export function joinUrl(base: string, file: string): string {
   return base === '' ? file : `${base.replace(/\/+$/, '')}/${file}`;
 }
 
+/**
+ * A fetch failure whose message already names the URL and the cause in words (Node's http fetch: "URL: connection
+ * refused (…)"); fetchResponse passes it on as it is.
+ */
+export class FetchFailure extends Error {
+  override name = 'FetchFailure';
+}
+
 /** fetchFn(url); a rejection (fetch's TypeError for a network failure or a CORS refusal) becomes an error naming the URL. */
 export async function fetchResponse(fetchFn: FetchFn, url: string): Promise<ResponseLike> {
   try {
     return await fetchFn(url);
   } catch (e) {
+    if (e instanceof FetchFailure) throw e;
     throw new Error(`${url}: fetch failed (network error or CORS refusal): ${(e as Error)?.message ?? String(e)}`);
   }
 }
@@ -50,6 +59,15 @@ export async function fetchOk(fetchFn: FetchFn, url: string, context = ''): Prom
   const r = await fetchResponse(fetchFn, url);
   if (!r.ok) throw httpError(url, r, context);
   return r;
+}
+
+/** The response's content-length header ('' when absent or unreadable). */
+function contentLength(r: ResponseLike): string {
+  try {
+    return r.headers?.get('content-length') ?? '';
+  } catch {
+    return '';
+  }
 }
 
 function contentType(r: ResponseLike): string {
@@ -129,7 +147,9 @@ export async function readBytes(r: ResponseLike, url: string, onBytes?: (bytes: 
       onBytes?.(bytes.byteLength);
     }
   } catch (e) {
-    throw new Error(`${url}: download interrupted after ${got} bytes (${(e as Error).message})`);
+    const announced = Number(contentLength(r));
+    const of = Number.isInteger(announced) && announced > got ? `; the server announced ${announced} bytes` : '';
+    throw new Error(`${url}: download interrupted after ${got} bytes (${(e as Error).message})${of}`);
   }
   const start = new TextDecoder().decode(bytes.subarray(0, 64));
   if (isHtml(r, start)) throw new HtmlResponseError(url, r, 'weights');

@@ -1,5 +1,5 @@
 /**
- * Model directories on disk (Node): a fetch for loadModel that reads files (and http(s) via the global fetch),
+ * Model directories on disk (Node): a fetch for loadModel that reads files (and http(s) under a timeout, http-fetch.ts),
  * `loadModelFromDisk`, and `saveModelDir`, which the trainer's export calls.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { generatorParamSpecs } from '../engine/generator.ts';
 import { type ModelMeta, MODEL_JSON, WEIGHTS_MANIFEST_JSON, encodeModelDir, readParamValues } from '../engine/model-format.ts';
 import type { WeightQuantization } from '../engine/weight-quantization.ts';
 import { type FetchFn, type LoadOptions, type LoadedModel, type ResponseLike, loadModel } from '../engine/weights.ts';
+import { DEFAULT_FETCH_TIMEOUT_SEC, httpFetch } from './http-fetch.ts';
 
 function fileResponse(bytes: Uint8Array | null, status: number, statusText: string): ResponseLike {
   return {
@@ -26,12 +27,29 @@ function fileResponse(bytes: Uint8Array | null, status: number, statusText: stri
   };
 }
 
+/** Options of createNodeFetch. */
+export interface NodeFetchOptions {
+  /**
+   * http(s) downloads fail after this many seconds without progress (no response, or a body that stalls);
+   * default DEFAULT_FETCH_TIMEOUT_SEC (30), at most 300.
+   */
+  timeoutSec?: number;
+}
+
 /**
- * A FetchFn for Node: http(s) URLs go to the global fetch; file:// URLs and plain paths are read from disk,
- * a missing file answering status 404 (as a web server would) so loadModel can tell the formats apart.
+ * A FetchFn for Node: http(s) URLs go to the global fetch under a timeout, failures naming the URL and the cause
+ * (http-fetch.ts); file:// URLs and plain paths are read from disk, a missing file answering status 404 (as a web
+ * server would) so loadModel can tell the formats apart.
  */
-export const nodeFetch: FetchFn = async (url) => {
-  if (/^https?:/i.test(url)) return fetch(url);
+export function createNodeFetch(opts: NodeFetchOptions = {}): FetchFn {
+  const http = httpFetch(opts.timeoutSec ?? DEFAULT_FETCH_TIMEOUT_SEC);
+  return (url) => (/^https?:/i.test(url) ? http(url) : readFileResponse(url));
+}
+
+/** createNodeFetch() with the default timeout. */
+export const nodeFetch: FetchFn = createNodeFetch();
+
+async function readFileResponse(url: string): Promise<ResponseLike> {
   const path = url.startsWith('file:') ? fileURLToPath(url) : url;
   try {
     return fileResponse(new Uint8Array(await readFile(path)), 200, 'OK');
@@ -43,9 +61,13 @@ export const nodeFetch: FetchFn = async (url) => {
   }
 };
 
-/** loadModel with `nodeFetch`: `source` is a directory path, file:// URL or http(s) URL. */
-export function loadModelFromDisk(source: string, opts: Omit<LoadOptions, 'fetchFn'> = {}): Promise<LoadedModel> {
-  return loadModel(source, { ...opts, fetchFn: nodeFetch });
+/**
+ * loadModel with createNodeFetch: `source` is a directory path, file:// URL or http(s) URL; `fetchTimeoutSec` is the
+ * http(s) timeout without progress (default 30 s).
+ */
+export function loadModelFromDisk(source: string, opts: Omit<LoadOptions, 'fetchFn'> & { fetchTimeoutSec?: number } = {}): Promise<LoadedModel> {
+  const { fetchTimeoutSec, ...rest } = opts;
+  return loadModel(source, { ...rest, fetchFn: fetchTimeoutSec === undefined ? nodeFetch : createNodeFetch({ timeoutSec: fetchTimeoutSec }) });
 }
 
 /** What saveModelDir writes. */

@@ -10,7 +10,10 @@ import { join, resolve } from 'node:path';
 import { PITCH_MAX, PITCH_MIN } from '../../shared/constants.ts';
 import { randomLatent } from '../../engine/latent.ts';
 import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
-import { CLI_BACKENDS, type CliBackend, MODEL_HELP, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+import {
+  CLI_BACKENDS, type CliBackend, FETCH_TIMEOUT_HELP, FETCH_TIMEOUT_OPTION, MODEL_HELP, openSynthSession, parseFetchTimeout, progressBar,
+  resolveModelArg,
+} from './common/synth-session.ts';
 import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp, writeLeveledWav } from './common/wav-output.ts';
 import { refuseOutputOverInput } from './common/file-output.ts';
 
@@ -24,6 +27,7 @@ const HELP = `usage: gansynth generate --out DIR [--model DIR|URL] [options]
 
   --out DIR                 where the WAV files go (created)
   ${MODEL_HELP}
+  ${FETCH_TIMEOUT_HELP}
   --pitch P[,P...]          MIDI pitch(es), ${PITCH_MIN}..${PITCH_MAX} (default 60)
   --count N                 notes per pitch, each its own random latent (default 1)
   --seed S                  latent of note i is randomLatent(S + i) (default 1; S + N - 1 ≤ 4294967295)
@@ -46,6 +50,8 @@ export interface GenerateArgs {
   output: WavOutput;
   backend: CliBackend;
   maxBatch?: number;
+  /** --fetch-timeout-sec (undefined: the default). */
+  fetchTimeoutSec?: number;
 }
 
 /** Validates the command line; throws CliUsageError naming the bad flag. `null` = --help. */
@@ -53,7 +59,7 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
   const { values: v } = parseCommandArgs(argv, {
     model: { type: 'string' }, out: { type: 'string' }, pitch: { type: 'string' }, count: { type: 'string' },
     seed: { type: 'string' }, rate: { type: 'string' }, ...WAV_OUTPUT_OPTIONS, backend: { type: 'string' },
-    'max-batch': { type: 'string' }, help: { type: 'boolean' },
+    'max-batch': { type: 'string' }, ...FETCH_TIMEOUT_OPTION, help: { type: 'boolean' },
   });
   if (v.help) return null;
   if (!v.out) throw new CliUsageError('--out is required (directory for the WAV files)');
@@ -83,6 +89,7 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
     output: parseWavOutput(v),
     backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
     ...(v['max-batch'] !== undefined ? { maxBatch: intArg('max-batch', v['max-batch'], 1, 1, 256) } : {}),
+    ...(v['fetch-timeout-sec'] !== undefined ? { fetchTimeoutSec: parseFetchTimeout(v['fetch-timeout-sec']) } : {}),
   };
 }
 
@@ -94,7 +101,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
     return;
   }
   const session = await openSynthSession({
-    model: args.model, sampleRateHz: args.rateHz, backend: args.backend, maxBatch: args.maxBatch, notice: io.err,
+    model: args.model, sampleRateHz: args.rateHz, backend: args.backend, maxBatch: args.maxBatch, notice: io.err, fetchTimeoutSec: args.fetchTimeoutSec,
   });
   try {
     const { config } = session.model;

@@ -12,7 +12,10 @@ import {
 } from '../../engine/midi-render.ts';
 import { mixWithVoiceEngine } from '../midi-mix.ts';
 import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
-import { CLI_BACKENDS, type CliBackend, MODEL_HELP, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+import {
+  CLI_BACKENDS, type CliBackend, FETCH_TIMEOUT_HELP, FETCH_TIMEOUT_OPTION, MODEL_HELP, openSynthSession, parseFetchTimeout, progressBar,
+  resolveModelArg,
+} from './common/synth-session.ts';
 import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp, writeLeveledWav } from './common/wav-output.ts';
 import { refuseOutputOverInput } from './common/file-output.ts';
 
@@ -23,6 +26,7 @@ const HELP = `usage: gansynth render SONG.mid --out SONG.wav [--model DIR|URL] [
 
   --out FILE.wav            output WAV (mono); replaced whole or not at all, never one of the inputs
   ${MODEL_HELP}
+  ${FETCH_TIMEOUT_HELP}
   --list                    print the file's tracks and exit (no model needed)
  notes
   --tracks 0,2              render only these tracks (indices as --list prints them)
@@ -54,6 +58,8 @@ export interface RenderArgs {
   backend: CliBackend;
   output: WavOutput;
   maxBatch?: number;
+  /** --fetch-timeout-sec (undefined: the default). */
+  fetchTimeoutSec?: number;
   presetsPath?: string;
   presetName?: string;
   options: Partial<MidiRenderOptions>;
@@ -81,7 +87,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     channels: { type: 'string' }, 'include-drums': { type: 'boolean' }, 'out-of-range': { type: 'string' },
     'no-sustain': { type: 'boolean' }, seed: { type: 'string' }, 'interval-sec': { type: 'string' },
     presets: { type: 'string' }, preset: { type: 'string' }, 'latent-step-sec': { type: 'string' }, 'release-sec': { type: 'string' }, rate: { type: 'string' },
-    ...WAV_OUTPUT_OPTIONS, backend: { type: 'string' }, 'max-batch': { type: 'string' }, help: { type: 'boolean' },
+    ...WAV_OUTPUT_OPTIONS, backend: { type: 'string' }, 'max-batch': { type: 'string' }, ...FETCH_TIMEOUT_OPTION, help: { type: 'boolean' },
   }, true);
   if (v.help) return null;
   if (positional.length !== 1) throw new CliUsageError(`give exactly one MIDI file, got ${positional.length ? positional.join(' ') : 'none'}`);
@@ -121,6 +127,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
     output: parseWavOutput(v),
     ...(v['max-batch'] !== undefined ? { maxBatch: intArg('max-batch', v['max-batch'], 1, 1, 256) } : {}),
+    ...(v['fetch-timeout-sec'] !== undefined ? { fetchTimeoutSec: parseFetchTimeout(v['fetch-timeout-sec']) } : {}),
     ...(v.presets !== undefined ? { presetsPath: resolve(v.presets) } : {}),
     ...(v.preset !== undefined ? { presetName: v.preset } : {}),
     options,
@@ -166,7 +173,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
   }
   for (const w of notes.warnings.messages) io.err(`warning: ${w}`);
   const session = await openSynthSession({
-    model: args.model, sampleRateHz: checked.sampleRateHz, backend: args.backend, maxBatch: args.maxBatch, notice: io.err,
+    model: args.model, sampleRateHz: checked.sampleRateHz, backend: args.backend, maxBatch: args.maxBatch, notice: io.err, fetchTimeoutSec: args.fetchTimeoutSec,
   });
   try {
     const latents = (await presetSource(args, session.model.config.latentSize)) ?? checked.latents;

@@ -11,6 +11,7 @@ import { isSoftwareWebgpu, webgpuAdapterDescription } from '../../../engine/back
 import { NoteRenderer } from '../../../engine/renderer.ts';
 import type { LoadedModel } from '../../../engine/weights.ts';
 import { useNodeBackend, type NodeBackendName } from '../../backends.ts';
+import { DEFAULT_FETCH_TIMEOUT_SEC, MAX_FETCH_TIMEOUT_SEC } from '../../http-fetch.ts';
 import { loadModelFromDisk } from '../../model-io.ts';
 import { type CliIo, CliUsageError } from './io.ts';
 
@@ -28,6 +29,22 @@ export type CliBackend = (typeof CLI_BACKENDS)[number];
 /** The --model help line both commands print. */
 export const MODEL_HELP = `--model DIR|URL|default   model directory (model.json or a Magenta checkpoint) or URL; default: the built-in
                             ${DEFAULT_MODEL_PATH}`;
+
+/** parseArgs option of --fetch-timeout-sec, to spread into a command's options. */
+export const FETCH_TIMEOUT_OPTION = { 'fetch-timeout-sec': { type: 'string' } } as const;
+
+/** The --fetch-timeout-sec help line both commands print. */
+export const FETCH_TIMEOUT_HELP = `--fetch-timeout-sec T     a model URL's download fails after T s without data (default ${DEFAULT_FETCH_TIMEOUT_SEC}, at most ${MAX_FETCH_TIMEOUT_SEC})`;
+
+/** Validates --fetch-timeout-sec (undefined: the default). */
+export function parseFetchTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const sec = Number(value);
+  if (value.trim() === '' || !Number.isFinite(sec) || sec < 0.1 || sec > MAX_FETCH_TIMEOUT_SEC) {
+    throw new CliUsageError(`--fetch-timeout-sec must be a number of seconds in 0.1..${MAX_FETCH_TIMEOUT_SEC}, got '${value}'`);
+  }
+  return sec;
+}
 
 /**
  * Resolves --model: absent or 'default' = DEFAULT_MODEL_PATH, an http(s)/file URL, or an existing directory
@@ -60,13 +77,15 @@ export interface SynthSession {
  */
 export async function openSynthSession(opts: {
   model: string; sampleRateHz: number; backend: CliBackend; maxBatch?: number; notice?: (line: string) => void;
+  /** A model URL's timeout without progress, seconds (--fetch-timeout-sec). */
+  fetchTimeoutSec?: number;
 }): Promise<SynthSession> {
   let backend = await useNodeBackend(opts.backend);
   if (opts.backend === 'auto' && backend === 'webgpu' && isSoftwareWebgpu()) {
     opts.notice?.(`webgpu adapter is software (${webgpuAdapterDescription()}): using wasm; --backend webgpu forces it`);
     backend = await useNodeBackend('wasm');
   }
-  const model = await loadModelFromDisk(opts.model);
+  const model = await loadModelFromDisk(opts.model, { fetchTimeoutSec: opts.fetchTimeoutSec });
   const renderer = new NoteRenderer({ model, sampleRateHz: opts.sampleRateHz, backend: 'current', maxBatch: opts.maxBatch });
   try {
     await renderer.initialize();

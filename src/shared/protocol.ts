@@ -15,6 +15,14 @@ export const WORKLET_PROCESSOR_NAME = 'gansynth-voices';
 export const MAX_POLYPHONY = 256;
 
 /**
+ * Events that may wait in the worklet's queue (scheduled ahead, or not yet due). The queue grows to hold them (in the
+ * message handler, never in process()); beyond this many, note-ons, pedal-downs, bends and bend ranges are refused
+ * (counted in `droppedEvents`, reported by an `error` at most once per second of audio), while note-offs, pedal-ups,
+ * all-notes-off and all-sound-off are always queued, so a note never sounds forever. 25 bytes per event.
+ */
+export const MAX_QUEUED_EVENTS = 262_144;
+
+/**
  * A steady region of a note buffer, in frames of that buffer: a note held past `endFrame` jumps back by
  * `endFrame - startFrame` with a linear crossfade over the `crossfadeFrames` frames before `endFrame` (blended with
  * the frames before `startFrame`). Constraints the worklet checks: `crossfadeFrames >= 1`,
@@ -175,7 +183,7 @@ export interface VoiceStats {
   readonly notesWithoutBank: number;
   /** Held voices moved to a new buffer by a bank swap (swapCrossfadeSec > 0). */
   readonly crossfadedVoices: number;
-  /** Events dropped because the event queue was full. */
+  /** Note-ons, pedal-downs and bends refused because MAX_QUEUED_EVENTS were waiting (note-offs never are). */
   readonly droppedEvents: number;
   /** Events waiting in the queue. */
   readonly queuedEvents: number;

@@ -15,16 +15,21 @@
  * - Bank swap: a new buffer for a pitch is used by later note-ons; held and pedal-sustained voices of that pitch
  *   crossfade to it at the same time into the note over `swapCrossfadeSec` (linear, equal-gain; the old voice fades
  *   like a steal and does not count toward polyphony); released voices finish on their old buffer. 0: none do.
+ * - Event queue: grows (in the message handler) to hold what a host schedules ahead; past MAX_QUEUED_EVENTS waiting,
+ *   note-ons, pedal-downs and bends are refused and reported (at most once per second of audio), events that end
+ *   sound (note-off, pedal-up, all-notes-off, all-sound-off) never are.
  */
 import {
   DEFAULT_VOICE_CONFIG,
   MAX_POLYPHONY,
+  MAX_QUEUED_EVENTS,
   type FromWorklet,
   type ToWorklet,
   type VoiceConfig,
   type VoiceStats,
 } from '../shared/protocol.ts';
-import { EventKind, EventQueue } from './event-queue.ts';
+import { DEFAULT_EVENT_CAPACITY, EventKind, EventQueue } from './event-queue.ts';
+import { OverflowReporter, endsSound } from './queue-policy.ts';
 import { bankSlotFromMessage, checkFrame, checkNumber, checkPitch, mergeVoiceConfig } from './validate.ts';
 import { Stage, Voice, renderVoice, type BankSlot, type MixState } from './voice.ts';
 
@@ -48,7 +53,7 @@ export class VoiceEngine {
   private releaseFrames = 1;
   private swapFrames = 0;
   private readonly stealFrames: number;
-  private readonly queue = new EventQueue();
+  private readonly queue = new EventQueue(DEFAULT_EVENT_CAPACITY, Infinity);
   private readonly banks: (BankSlot | null)[] = new Array<BankSlot | null>(128).fill(null);
   private readonly freeVoices: Voice[] = [];
   private freeCount = 0;
@@ -65,7 +70,7 @@ export class VoiceEngine {
   private stolenVoices = 0;
   private notesWithoutBank = 0;
   private crossfadedVoices = 0;
-  private droppedEvents = 0;
+  private readonly overflow = new OverflowReporter();
 
   /** `options` over DEFAULT_VOICE_CONFIG; throws on invalid settings. */
   constructor(sampleRateHz: number, post: PostFn, options: Partial<VoiceConfig> = {}) {
@@ -101,7 +106,7 @@ export class VoiceEngine {
       stolenVoices: this.stolenVoices,
       notesWithoutBank: this.notesWithoutBank,
       crossfadedVoices: this.crossfadedVoices,
-      droppedEvents: this.droppedEvents,
+      droppedEvents: this.overflow.dropped,
       queuedEvents: this.queue.size,
       bankPitches,
     };
@@ -152,28 +157,28 @@ export class VoiceEngine {
       case 'noteOn': {
         const velocity = Math.round(checkNumber('velocity', m.velocity, 0, 127));
         const pitch = checkPitch(m.pitch);
-        if (velocity === 0) this.enqueue(EventKind.NoteOff, m.frame, pitch, 0);
-        else this.enqueue(EventKind.NoteOn, m.frame, pitch, velocity);
+        if (velocity === 0) this.enqueue(EventKind.NoteOff, m.frame, pitch, 0, m.type);
+        else this.enqueue(EventKind.NoteOn, m.frame, pitch, velocity, m.type);
         return;
       }
       case 'noteOff':
-        this.enqueue(EventKind.NoteOff, m.frame, checkPitch(m.pitch), 0);
+        this.enqueue(EventKind.NoteOff, m.frame, checkPitch(m.pitch), 0, m.type);
         return;
       case 'sustain':
         if (typeof m.down !== 'boolean') throw new TypeError(`sustain.down must be a boolean, got ${String(m.down)}`);
-        this.enqueue(EventKind.Sustain, m.frame, m.down ? 1 : 0, 0);
+        this.enqueue(EventKind.Sustain, m.frame, m.down ? 1 : 0, 0, m.type);
         return;
       case 'pitchBend':
-        this.enqueue(EventKind.PitchBend, m.frame, checkNumber('pitchBend.value', m.value, -1, 1), 0);
+        this.enqueue(EventKind.PitchBend, m.frame, checkNumber('pitchBend.value', m.value, -1, 1), 0, m.type);
         return;
       case 'bendRange':
-        this.enqueue(EventKind.BendRange, m.frame, checkNumber('bendRange.semitones', m.semitones, 0, 48), 0);
+        this.enqueue(EventKind.BendRange, m.frame, checkNumber('bendRange.semitones', m.semitones, 0, 48), 0, m.type);
         return;
       case 'allNotesOff':
-        this.enqueue(EventKind.AllNotesOff, m.frame, 0, 0);
+        this.enqueue(EventKind.AllNotesOff, m.frame, 0, 0, m.type);
         return;
       case 'allSoundOff':
-        this.enqueue(EventKind.AllSoundOff, m.frame, 0, 0);
+        this.enqueue(EventKind.AllSoundOff, m.frame, 0, 0, m.type);
         return;
       case 'config':
         this.cfg = mergeVoiceConfig(this.cfg, m.config);
@@ -189,14 +194,17 @@ export class VoiceEngine {
     }
   }
 
-  private enqueue(kind: EventKind, frame: number | undefined, a: number, b: number): void {
+  private enqueue(kind: EventKind, frame: number | undefined, a: number, b: number, type: ToWorklet['type']): void {
     const f = checkFrame(frame);
     // Past or untimed events go to the next quantum's start, after events already queued for it (arrival order).
     const at = f === undefined || f < this.nextFrame ? this.nextFrame : f;
-    if (!this.queue.push(kind, at, a, b)) {
-      this.droppedEvents++;
-      throw new RangeError(`event queue full (${this.queue.capacity} events); event dropped`);
+    // Past the limit only events that end sound get in (the queue grows for them): see queue-policy.ts.
+    if (this.queue.size >= MAX_QUEUED_EVENTS && !endsSound(kind, a)) {
+      const report = this.overflow.refuse(type, this.nextFrame, this.sampleRateHz);
+      if (report) this.post(report);
+      return;
     }
+    this.queue.push(kind, at, a, b);
   }
 
   private applyConfigFrames(): void {

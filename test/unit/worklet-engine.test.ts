@@ -79,10 +79,12 @@ describe('VoiceEngine timing', () => {
     }
     assert.deepEqual(popped, pushed.sort((a, b) => a[0] - b[0] || a[1] - b[1]));
 
+    // The engine's queue grows past its initial 4096 (worklet-queue.test.ts): a note-off is never dropped.
     const { engine, messages } = makeEngine();
     for (let i = 0; i < 4100; i++) engine.handleMessage({ type: 'noteOff', pitch: 1 });
-    assert.equal(engine.stats.droppedEvents, 4);
-    assert.equal(messages.filter((m) => m.type === 'error' && /queue full/.test(m.message)).length, 4);
+    assert.equal(engine.stats.droppedEvents, 0);
+    assert.equal(engine.stats.queuedEvents, 4100);
+    assert.deepEqual(messages.filter((m) => m.type === 'error'), []);
     render(engine, 128);
     assert.equal(engine.stats.queuedEvents, 0);
   });

@@ -83,22 +83,21 @@ export function discriminatorAlpha(blockId: number, progress: number): number {
   return Math.min(1, Math.max(0, blockId - progress));
 }
 
-/** Box downscale by an integer factor along frames and bins (layers.downscale = avg_pool). */
+/**
+ * Box downscale by an integer factor along frames and bins (layers.downscale = avg_pool). Inside the gradient penalty
+ * it is differentiated twice: tfjs has no gradient for AvgPoolGrad, registerTrainingGradients (gradients.ts) adds it.
+ * (The reshape + mean it replaces cost tfjs-cpu 0.3 s per 128×1024 call, its gradient's broadcast multiply 0.7 s.)
+ */
 export function boxDownscale(x: tf.Tensor4D, scale: number): tf.Tensor4D {
   if (scale === 1) return x;
-  const [b, h, w, c] = x.shape;
+  const [, h, w] = x.shape;
   if (h % scale !== 0 || w % scale !== 0) throw new Error(`cannot downscale ${h}×${w} by ${scale}`);
-  // reshape + mean rather than tf.avgPool: AvgPoolGrad has no gradient in tfjs, and the gradient penalty
-  // needs second-order gradients through this op.
-  return tf.mean(tf.reshape(x, [b, h / scale, scale, w / scale, scale, c]), [2, 4]) as tf.Tensor4D;
+  return tf.avgPool(x, scale, scale, 'valid');
 }
 
 /** Full-resolution images [b, frames, bins, colors] box-downscaled to block `numBlocks`'s resolution. */
 export function toBlockResolution(x: tf.Tensor4D, config: ModelConfig, numBlocks: number): tf.Tensor4D {
-  const s = config.scaleBase ** (config.filters.length - numBlocks);
-  // avgPool (first-order gradient only) is several times faster than boxDownscale on the CPU backend; this
-  // runs on generator outputs and real data, outside the gradient penalty's second-order path.
-  return s === 1 ? x : tf.avgPool(x, s, s, 'valid');
+  return boxDownscale(x, config.scaleBase ** (config.filters.length - numBlocks));
 }
 
 function param(params: Params, name: string): tf.Tensor {
@@ -112,6 +111,24 @@ function conv(params: Params, x: tf.Tensor4D, names: { kernel: string; bias: str
   const fanIn = kernel.shape[0] * kernel.shape[1] * kernel.shape[2];
   const y = tf.add(tf.conv2d(x, tf.mul(kernel, kernelScale(fanIn, 0)) as tf.Tensor4D, 1, padding), param(params, names.bias)) as tf.Tensor4D;
   return tf.leakyRelu(y, LRELU_ALPHA);
+}
+
+/**
+ * Block 1's conv1: a [startH, startW] 'valid' kernel over a [startH, startW] input has one output pixel, so it is a
+ * dense layer over the flattened input (the kernel's [kh, kw, C, F] layout flattens in the input's [h, w, c] order:
+ * a reshape, no copy). As a matmul its gradients, the penalty's second-order ones included, are matmuls rather than
+ * tfjs conv backprops (its Conv2DBackpropFilter was 12 % of a `small` stage-0 step on tfjs-cpu). The equalised-lr
+ * scale multiplies the [b, F] output, not the kernel (the same product, fewer multiplies). Returns [b, F].
+ */
+function fullKernelConv(params: Params, x: tf.Tensor4D, names: { kernel: string; bias: string }): tf.Tensor2D {
+  const kernel = param(params, names.kernel) as tf.Tensor4D;
+  const [kh, kw, inCh, outCh] = kernel.shape;
+  if (x.shape[1] !== kh || x.shape[2] !== kw || x.shape[3] !== inCh) {
+    throw new Error(`${names.kernel} [${kernel.shape.join(', ')}] does not cover its input [${x.shape.join(', ')}]`);
+  }
+  const fanIn = kh * kw * inCh;
+  const y = tf.matMul(tf.reshape(x, [x.shape[0], fanIn]) as tf.Tensor2D, tf.reshape(kernel, [fanIn, outCh]) as tf.Tensor2D);
+  return tf.leakyRelu(tf.add(tf.mul(y, kernelScale(fanIn, 0)), param(params, names.bias)), LRELU_ALPHA) as tf.Tensor2D;
 }
 
 function dense(params: Params, x: tf.Tensor2D, names: { kernel: string; bias: string }): tf.Tensor2D {
@@ -159,7 +176,6 @@ export function discriminatorForward(params: Params, config: ModelConfig, x: tf.
   }
   y = minibatchStddev(y);
   y = conv(params, y, discriminatorLayerNames(1, 'conv0'), 'same');
-  y = conv(params, y, discriminatorLayerNames(1, 'conv1'), 'valid');
-  const flat = tf.reshape(y, [x.shape[0], -1]) as tf.Tensor2D;
+  const flat = fullKernelConv(params, y, discriminatorLayerNames(1, 'conv1'));
   return { score: dense(params, flat, LOGITS), classLogits: dense(params, flat, CLASSIFIER) };
 }

@@ -6,7 +6,10 @@
  *
  * The WGAN-GP penalty differentiates a gradient (second order). Leaky ReLU's gradient is
  * where(x > 0, dy, α·dy): the Greater mask has no registered gradient, so second-order backprop through it
- * failed; comparisons are piecewise constant, so their gradient is zero, which we register here.
+ * failed; comparisons are piecewise constant, so their gradient is zero, which we register here. AvgPool's gradient
+ * kernel (AvgPoolGrad) has none either; it is linear in dy, dx = Aᵀ·dy for the pooling map A, so its own gradient
+ * is A, i.e. avgPool of the incoming gradient, which we register too: D box-downscales with tf.avgPool inside the
+ * penalty (discriminator.ts `boxDownscale`).
  */
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,14 +22,25 @@ const COMPARISON_KERNELS = ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual']
 /** Prod_grad.js imports '../gradients', which Node cannot resolve (file and folder share the name); unused here. */
 const SKIPPED = new Set(['Prod_grad.js']);
 
+/** Gradient of AvgPoolGrad(dy, input) w.r.t. dy: avgPool with the same window (the adjoint of its adjoint). */
+const AVG_POOL_GRAD_GRADIENT: tf.GradConfig = {
+  kernelName: 'AvgPoolGrad',
+  inputsToSave: ['input'],
+  gradFunc: (ddx, saved, attrs) => {
+    const { filterSize, strides, pad } = attrs as unknown as { filterSize: [number, number]; strides: [number, number]; pad: 'valid' | 'same' | number };
+    return { dy: () => tf.avgPool(ddx as tf.Tensor4D, filterSize, strides, pad), input: () => tf.zerosLike(saved[0]!) };
+  },
+};
+
 let registered = false;
 
 /** Registers every gradient the trainer needs, once per process. */
 export async function registerTrainingGradients(): Promise<void> {
   if (registered) return;
   // Already registered when tfjs-core's register_all_gradients ran (the @tensorflow/tfjs union, or a bundle such as
-  // bench/gpu's that imports it): then there is no node_modules folder to scan, and nothing to add but comparisons.
+  // bench/gpu's that imports it): then there is no node_modules folder to scan, and nothing to add but the gradients below.
   if (!tf.getGradient('Conv2D')) await registerFromTfjsCoreFolder();
+  if (!tf.getGradient('AvgPoolGrad')) tf.registerGradient(AVG_POOL_GRAD_GRADIENT);
   for (const kernelName of COMPARISON_KERNELS) {
     if (tf.getGradient(kernelName)) continue;
     tf.registerGradient({

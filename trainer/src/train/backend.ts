@@ -1,6 +1,9 @@
 /**
- * Backend choice for training: tensorflow (tfjs-node(-gpu), when installed) > webgpu (Dawn) > cpu. WASM is
- * refused: it has no Conv2DBackpropFilter kernel, so it cannot compute weight gradients.
+ * Backend choice for training. `auto` is the `gansynth` CLI's rule (src/node/backends.ts `useNodeBackend('auto')`:
+ * tensorflow when tfjs-node(-gpu) is installed, else WebGPU on a hardware adapter, passing over a software one such as
+ * SwiftShader by the shared `softwareAdapterName` rule), except that where the CLI would fall back to wasm, training
+ * takes cpu: WASM is refused, it has no Conv2DBackpropFilter kernel, so it cannot compute weight gradients. A named
+ * backend is used as asked (`webgpu` on SwiftShader included).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NodeBackendName, useNodeBackend } from '../../../src/node/backends.ts';
@@ -13,17 +16,11 @@ export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'cpu'] as const;
 export async function useTrainingBackend(name: string): Promise<NodeBackendName> {
   if (name === 'wasm') throw new Error('backend wasm cannot train (tfjs-backend-wasm has no Conv2DBackpropFilter); use cpu, webgpu or tensorflow');
   if (!(TRAIN_BACKENDS as readonly string[]).includes(name)) throw new Error(`--backend must be one of ${TRAIN_BACKENDS.join(', ')}, got '${name}'`);
-  let chosen: NodeBackendName | null = null;
+  let chosen: NodeBackendName;
   if (name === 'auto') {
-    for (const b of ['tensorflow', 'webgpu', 'cpu'] as const) {
-      try {
-        chosen = await useNodeBackend(b);
-        break;
-      } catch {
-        /* try the next */
-      }
-    }
-    if (!chosen) throw new Error('no training backend could be initialised');
+    // useNodeBackend throws when the optional `webgpu` package is missing altogether; cpu always trains.
+    const byCliRule = await useNodeBackend('auto').catch(() => null);
+    chosen = byCliRule === 'tensorflow' || byCliRule === 'webgpu' ? byCliRule : await useNodeBackend('cpu');
   } else {
     chosen = await useNodeBackend(name as NodeBackendName);
   }

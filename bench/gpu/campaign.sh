@@ -90,7 +90,7 @@ if timed export "$(min 120 $(( $(remaining_sec) - R_EVAL - R_GEN )))" "${TRAINER
   PITCHES=$(spec generate.pitches)
   timed generate "$(min 240 $(( $(remaining_sec) - 15 )))" "${GANSYNTH[@]}" generate --model "$MODEL" --out "$NOTES" \
     --pitch "$(seq -s, "${PITCHES%-*}" "${PITCHES#*-}")" --seed "$(spec generate.seed)" --backend "$BACKEND"
-  [ -d "$NOTES" ] && tar -C "$WORK" -cJf "$RESULTS/notes.tar.xz" notes
+  compgen -G "$NOTES/*.wav" >/dev/null && tar -C "$WORK" -cJf "$RESULTS/notes.tar.xz" notes
 fi
 
 while IFS='=' read -r k v; do export "$k=$v"; done < <(spec bench.env)

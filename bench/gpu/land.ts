@@ -129,6 +129,7 @@ export async function landCampaign(o: LandOptions): Promise<LandReport> {
     if (existsSync(notesTar)) {
       untar(notesTar, join(scratch, 'notes-x'));
       f0 = checkNotesF0(join(scratch, 'notes-x/notes'));
+      if (f0.notes === 0) f0 = null;
     }
     const modelTar = join(from, 'model.tar.xz');
     const modelDir = join(scratch, 'model-x/model');

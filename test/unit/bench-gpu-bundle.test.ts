@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -41,7 +41,7 @@ test('bench/gpu bundle runs from a folder with no node_modules and reports train
   }
 });
 
-test('bench/gpu trainer bundle renders a dataset with its worker and trains from a folder with no node_modules', async () => {
+test('bench/gpu trainer bundle renders a dataset with its worker, trains, packs and resumes a compact checkpoint, and the gansynth bundle renders a note, from a folder with no node_modules', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gsw-gpu-trainer-'));
   try {
     await buildBenchBundle(dir);
@@ -56,6 +56,18 @@ test('bench/gpu trainer bundle renders a dataset with its worker and trains from
     assert.match(t.stderr, /target reached: step 1, 4 images/);
     const lines = readFileSync(join(dir, 'run/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { g_loss?: number });
     assert.ok(lines.some((m) => Number.isFinite(m.g_loss)), 'a step with a finite G loss was logged');
+    // A compact checkpoint packed and resumed through the bundle (what campaign.sh does across machines).
+    const p = trainer(['checkpoint', 'pack', join(dir, 'run'), '--out', join(dir, 'run.gsck')]);
+    assert.equal(p.status, 0, `checkpoint pack: ${p.stderr.slice(-2000)}`);
+    const r = trainer(['train', '--resume-from', join(dir, 'run.gsck'), '--data', join(dir, 'data'), '--out', join(dir, 'run2'), '--backend', 'cpu', '--steps', '2', '--no-progress']);
+    assert.equal(r.status, 0, `train --resume-from: ${r.stderr.slice(-2000)}`);
+    assert.match(r.stderr, /target reached: step 2, 8 images/);
+    // The gansynth CLI bundle renders a note of a (seeded) model with the wasm binaries beside it.
+    mkdirSync(join(dir, 'model'));
+    writeFileSync(join(dir, 'model/model.json'), JSON.stringify({ format: 'gansynth-web/1', config: 'tiny', weights: { init: 'seeded-untrained', seed: 1 } }));
+    const g = spawnSync(process.execPath, [join(dir, 'gansynth.mjs'), 'generate', '--model', join(dir, 'model'), '--out', join(dir, 'notes'), '--pitch', '60', '--backend', 'wasm'], { cwd: dir, encoding: 'utf8', env, timeout: 240_000 });
+    assert.equal(g.status, 0, `gansynth generate: ${g.stderr.slice(-2000)}`);
+    assert.deepEqual(readdirSync(join(dir, 'notes')), ['gansynth-p60-s1.wav']);
     const u = trainer(['frobnicate']);
     assert.equal(u.status, 2);
     assert.match(u.stderr, /unknown command 'frobnicate'. Commands: checkpoint, dataset, eval, export, features, report, train/);

@@ -3,10 +3,12 @@
  * tensorflow when tfjs-node(-gpu) is installed, else WebGPU on a hardware adapter, passing over a software one such as
  * SwiftShader by the shared `softwareAdapterName` rule), except that where the CLI would fall back to wasm, training
  * takes cpu: WASM is refused, it has no Conv2DBackpropFilter kernel, so it cannot compute weight gradients. A named
- * backend is used as asked (`webgpu` on SwiftShader included).
+ * backend is used as asked (`webgpu` on SwiftShader included). On cpu, tfjs's Conv2DBackpropFilter is replaced by
+ * ours (cpu-kernels.ts: the same results, faster).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type NodeBackendName, useNodeBackend } from '../../../src/node/backends.ts';
+import { installFastCpuKernels } from './cpu-kernels.ts';
 import { registerTrainingGradients } from './gradients.ts';
 
 /** Backends the trainer accepts. */
@@ -26,5 +28,6 @@ export async function useTrainingBackend(name: string): Promise<NodeBackendName>
   }
   await registerTrainingGradients();
   await tf.ready();
+  if (chosen === 'cpu') installFastCpuKernels();
   return chosen;
 }

@@ -186,8 +186,9 @@ export class Trainer {
       const fakeLow = generatorForward(this.g, model, zG, labelsG, fwd);
       return generatorLoss(this.cfg, this.d, fakeLow, labelsG, nb, p, terms);
     }, gVarList);
-    this.adamG.apply(this.g, this.byParamName(this.g, gStep.grads));
-    this.ema.update(this.g);
+    const gradsG = this.byParamName(this.g, gStep.grads);
+    this.adamG.apply(this.g, gradsG);
+    this.ema.update(this.g, Object.keys(gradsG));
     tf.dispose([zG, labelsG, ...Object.values(gStep.grads)]);
 
     // Discriminator update.

@@ -20,9 +20,11 @@
 #   device tool: run({command: 'bash bench/gpu/campaign.sh', carry: ['.carry/gpu'], timeout_s: 600})
 #   knobs: CAMPAIGN_RUN (models/default-run: the run folder with campaign.json), CAMPAIGN_SECONDS (its budget),
 #          GPU_VK_ICD (setup.sh), OUT (where results go; default /tmp/gansynth-campaign-out)
-#   here, on SwiftShader (a copy of the run folder with "config": "tiny" and a small dataset; bench/gpu/README.md):
-#     GPU_VK_ICD=/tmp/vk_swiftshader_icd.json OUT=/tmp/dry/out CAMPAIGN_RUN=/tmp/dry/run CAMPAIGN_SECONDS=900 \
-#       bash bench/gpu/campaign.sh
+#   here, on SwiftShader (a copy of the run folder with "config": "tiny", a small dataset and a longer budget; the
+#   dry run in bench/gpu/README.md), then land it into a temporary repo:
+#     GPU_VK_ICD=/tmp/vk_swiftshader_icd.json GPU_WORK=/tmp/dry/work OUT=/tmp/dry/out1 \
+#       CAMPAIGN_RUN=/tmp/dry/repo/models/default-run bash bench/gpu/campaign.sh
+#     npm run campaign:land -- /tmp/dry/out1 --repo /tmp/dry/repo
 set -uo pipefail # no -e: after training, a failed phase must not stop the ones after it
 cd "$(dirname "$0")/../.."
 T0=$(date +%s)

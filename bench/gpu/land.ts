@@ -218,4 +218,9 @@ async function main(argv: string[]): Promise<void> {
   console.log(`git add ${r.written.map((p) => p.startsWith(REPO) ? p.slice(REPO.length + 1) : p).join(' ')}`);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) await main(process.argv.slice(2));
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await main(process.argv.slice(2)).catch((e: Error) => {
+    console.error(`campaign:land: ${process.env.GANSYNTH_DEBUG ? e.stack : e.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -10,7 +10,10 @@ import type { BenchModule, BenchReport, BenchRow } from './types.ts';
 
 /** Formats rows as an aligned text table. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const cells = rows.map((r) => [r.suite, r.name, r.backend ?? '', formatValue(r.value), r.unit, r.extra?.extrapolated ? 'extrapolated' : '']);
+  const cells = rows.map((r) => [
+    r.suite, r.name, r.backend ?? '', `${r.extra?.lowerBound ? '>' : ''}${formatValue(r.value)}`, r.unit,
+    [r.extra?.extrapolated && 'extrapolated', r.extra?.lowerBound && 'lower bound (cut off)', r.extra?.noisy && 'noisy (machine busy)'].filter(Boolean).join(', '),
+  ]);
   const head = ['suite', 'name', 'backend', 'value', 'unit', 'note'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((s, i) => (i === 3 ? s.padStart(widths[i]!) : s.padEnd(widths[i]!))).join('  ').trimEnd();

@@ -1,6 +1,11 @@
 /**
- * tfjs backend selection in a page or Worker (webgpu > webgl > wasm > cpu, the first that initialises) and the
- * batch-size rule: how many notes one generator call may hold given the adapter's limits.
+ * tfjs backend selection in a page or Worker, and the batch-size rule: how many notes one generator call may hold
+ * given the adapter's limits.
+ *
+ * Selection: 'auto' probes the WebGPU adapter and a WebGL context before tfjs opens either (adapter-probe.ts) and
+ * passes over software rasterisers (SwiftShader, llvmpipe, ...: 20–90 s per paper note here) for tfjs-wasm with SIMD
+ * and, when the page is cross-origin isolated, threads (~1.5 s per note on one thread). `selectBackendExplained`
+ * says why; explicit choices start exactly what was asked.
  *
  * Batch rule (documented in src/engine/README.md): per note, the largest single activation of the generator is
  * max over blocks of H·W·max(inCh, outCh)·4 bytes (paper: block 7's upscaled input, 128·1024·64·4 = 33.5 MB), and
@@ -12,64 +17,224 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, blockShape } from '../shared/model-config.ts';
+import { probeWebgl, probeWebgpu, runningSoftwareAdapter } from './adapter-probe.ts';
+
+export { type AdapterDescription, isSoftwareWebgpu, softwareAdapterName, webgpuAdapterDescription } from './adapter-probe.ts';
 
 /** Backends a page or Worker can ask for; 'current' keeps whatever tfjs already runs (e.g. set up by Node). */
 export type BackendChoice = 'webgpu' | 'webgl' | 'wasm' | 'cpu' | 'auto' | 'current';
 
-/** Preference order of 'auto'. */
+/** A backend tfjs can be asked to start. */
+type Startable = Exclude<BackendChoice, 'auto' | 'current'>;
+
+/**
+ * Preference order of 'auto' among adapters that are not software rasterisers. Software WebGPU/WebGL adapters are
+ * passed over and only tried after wasm fails, WebGL first (paper note, this 2-core machine: SwiftShader WebGL
+ * ~23 s, SwiftShader WebGPU ~90 s, tfjs cpu ~270 s, wasm ~1.5 s).
+ */
 export const AUTO_BACKEND_ORDER: readonly BackendChoice[] = Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu']);
+
+/** tfjs-backend-wasm's pthread pool holds 8 Workers; asking for more threads than that spawns more mid-render. */
+export const MAX_WASM_THREADS = 8;
 
 /** Options of backend selection. */
 export interface BackendSelectOptions {
   /** Where tfjs-backend-wasm's .wasm files are served (e.g. '/wasm/'); default: next to the bundle. */
   wasmPath?: string;
+  /**
+   * Threads of the wasm backend (1..8, counting the calling thread) when the page is cross-origin isolated;
+   * default: `navigator.hardwareConcurrency` (at most 8). Takes effect on the first wasm start in a page or Worker.
+   */
+  wasmThreads?: number;
 }
 
-async function tryBackend(name: Exclude<BackendChoice, 'auto' | 'current'>, opts: BackendSelectOptions): Promise<boolean> {
+/** What the wasm backend runs with. */
+export interface WasmFeatures {
+  readonly simd: boolean;
+  /** Threads XNNPACK uses, the calling one included (1 = single-threaded). */
+  readonly threads: number;
+  readonly crossOriginIsolated: boolean;
+}
+
+/** The backend tfjs runs and why it was chosen, for the status line, logs and the bench. */
+export interface BackendSelection {
+  /** tfjs backend name: 'webgpu' | 'webgl' | 'wasm' | 'cpu' (or what 'current' found). */
+  readonly backend: string;
+  /**
+   * One clause per backend considered, `; `-separated, e.g. 'webgpu: software adapter (SwiftShader) passed over;
+   * webgl: software renderer (SwiftShader) passed over; wasm: SIMD, 2 threads'.
+   */
+  readonly reason: string;
+  /** Set when the backend is wasm. */
+  readonly wasm?: WasmFeatures;
+  /** The software rasteriser the chosen GPU backend runs on (an explicit choice), e.g. 'SwiftShader'. */
+  readonly softwareAdapter?: string;
+}
+
+/** The wasm thread count asked for: the option, else the logical cores (at most MAX_WASM_THREADS). */
+function wantedWasmThreads(opts: BackendSelectOptions): number {
+  const n = opts.wasmThreads ?? Math.min(MAX_WASM_THREADS, Math.max(1, (globalThis as { navigator?: Navigator }).navigator?.hardwareConcurrency ?? 1));
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) throw new RangeError(`wasmThreads must be an integer 1..${MAX_WASM_THREADS}, got ${n}`);
+  return n;
+}
+
+/**
+ * tfjs-backend-wasm 4.22 caps its threads at navigator.hardwareConcurrency / 2 (it assumes two hyperthreads per
+ * core), read once while the module instantiates: 1 thread on a 2-core machine whatever setThreadsCount says. For
+ * the duration of the start, report enough cores for the count asked for; returns the function that undoes it.
+ */
+function allowWasmThreads(threads: number): () => void {
+  const nav = (globalThis as { navigator?: Navigator }).navigator;
+  if (!nav || threads <= Math.floor((nav.hardwareConcurrency ?? 0) / 2)) return () => {};
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  return () => delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+}
+
+/** Starts tfjs-backend-wasm with SIMD and threads where the browser allows them. */
+async function startWasm(opts: BackendSelectOptions): Promise<WasmFeatures | null> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Paths and threads can only be set before the module first starts in this thread (tfjs throws after): a second
+  // renderer on the same page reuses the running module as it is.
+  const started = tf.findBackend('wasm') !== null;
+  if (opts.wasmPath && !started) {
+    try {
+      wasm.setWasmPaths(opts.wasmPath);
+    } catch (e) {
+      // tfjs-backend-wasm fixes its paths at the first start, even one that failed (e.g. .wasm files not found).
+      throw new Error(`an earlier start of the wasm backend in this page or Worker failed, and its .wasm path cannot change now (${(e as Error).message})`);
+    }
+  }
+  const threads = wantedWasmThreads(opts);
+  if (!started) wasm.setThreadsCount(threads);
+  const restore = started ? () => {} : allowWasmThreads(threads);
+  try {
+    if (!(await tf.setBackend('wasm'))) return null;
+    await tf.ready();
+  } finally {
+    restore();
+  }
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  return { simd, threads: wasm.getThreadsCount(), crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true };
+}
+
+/** Pure: the clause of a reason describing the wasm backend, e.g. 'SIMD, 2 threads'. */
+export function describeWasm(f: WasmFeatures): string {
+  const threads = `${f.threads} thread${f.threads === 1 ? '' : 's'}`;
+  const why = f.crossOriginIsolated ? '' : ' (not cross-origin isolated: no threads)';
+  return `${f.simd ? 'SIMD' : 'no SIMD'}, ${threads}${why}`;
+}
+
+async function startGpu(name: 'webgpu' | 'webgl'): Promise<boolean> {
+  if (name === 'webgpu') {
+    if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return false;
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } else {
+    await import('@tensorflow/tfjs-backend-webgl');
+  }
+  if (!(await tf.setBackend(name))) return false;
+  await tf.ready();
+  return true;
+}
+
+/** Starts `name`; when it cannot start here, says why (for the reason). A bad option (RangeError) is thrown. */
+async function start(name: Startable, opts: BackendSelectOptions): Promise<{ ok: true; wasm?: WasmFeatures } | { ok: false; error: string }> {
   try {
     switch (name) {
       case 'webgpu':
-        if (typeof navigator === 'undefined' || !(navigator as { gpu?: unknown }).gpu) return false;
-        await import('@tensorflow/tfjs-backend-webgpu');
-        break;
       case 'webgl':
-        await import('@tensorflow/tfjs-backend-webgl');
-        break;
+        return (await startGpu(name)) ? { ok: true } : { ok: false, error: 'did not start' };
       case 'wasm': {
-        const wasm = await import('@tensorflow/tfjs-backend-wasm');
-        if (opts.wasmPath) wasm.setWasmPaths(opts.wasmPath);
-        break;
+        const f = await startWasm(opts);
+        return f ? { ok: true, wasm: f } : { ok: false, error: 'did not start' };
       }
       case 'cpu':
         await import('@tensorflow/tfjs-backend-cpu');
-        break;
+        return (await tf.setBackend('cpu')) ? { ok: true } : { ok: false, error: 'did not start' };
       default: {
         const never: never = name;
         throw new Error(`unknown backend ${String(never)}`);
       }
     }
-    if (!(await tf.setBackend(name))) return false;
-    await tf.ready();
-    return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if (e instanceof RangeError) throw e; // a bad option, not a backend that cannot start
+    return { ok: false, error: (e as Error)?.message ?? String(e) };
   }
 }
 
+let lastSelection: BackendSelection | undefined;
+
+/** Why tfjs runs its current backend, when selectBackend(Explained) chose it in this page or Worker. */
+export function currentBackendSelection(): BackendSelection | undefined {
+  return lastSelection && lastSelection.backend === tf.getBackend() ? lastSelection : undefined;
+}
+
+/** Explicit choices: start exactly that backend (software adapters too); throws naming it when it cannot start. */
+async function selectExplicit(name: Startable, opts: BackendSelectOptions): Promise<BackendSelection> {
+  const r = await start(name, opts);
+  if (!r.ok) throw new Error(`backend ${name} could not be initialised here: ${r.error}`);
+  if (r.wasm) return { backend: name, reason: `${name}: as asked; ${describeWasm(r.wasm)}`, wasm: r.wasm };
+  const software = runningSoftwareAdapter(name);
+  if (software) return { backend: name, reason: `${name}: as asked (software ${name === 'webgl' ? 'renderer' : 'adapter'}: ${software})`, softwareAdapter: software };
+  return { backend: name, reason: `${name}: as asked` };
+}
+
 /**
- * Initialises `choice` (or, for 'auto', the first of webgpu > webgl > wasm > cpu that works) and returns the
- * backend tfjs now runs. Throws naming the backend when an explicit choice cannot start.
+ * 'auto': hardware WebGPU > hardware WebGL > wasm (SIMD, threads when cross-origin isolated) > software WebGL >
+ * software WebGPU > cpu. Adapters are probed before tfjs opens a device, so a software one costs no shader compile.
  */
-export async function selectBackend(choice: BackendChoice = 'auto', opts: BackendSelectOptions = {}): Promise<string> {
+async function selectAuto(opts: BackendSelectOptions): Promise<BackendSelection> {
+  const clauses: string[] = [];
+  const passedOver: { name: 'webgpu' | 'webgl'; software: string }[] = [];
+  for (const name of ['webgpu', 'webgl'] as const) {
+    const probe = name === 'webgpu' ? await probeWebgpu() : probeWebgl();
+    if (probe.unavailable) {
+      clauses.push(`${name}: unavailable (${probe.unavailable})`);
+      continue;
+    }
+    if (probe.software) {
+      clauses.push(`${name}: software ${name === 'webgl' ? 'renderer' : 'adapter'} (${probe.software}) passed over`);
+      passedOver.push({ name, software: probe.software });
+      continue;
+    }
+    const r = await start(name, opts);
+    if (r.ok) return { backend: name, reason: [...clauses, `${name}: hardware adapter`].join('; ') };
+    clauses.push(`${name}: failed to start (${r.error})`);
+  }
+  const wasm = await start('wasm', opts);
+  if (wasm.ok) return { backend: 'wasm', reason: [...clauses, `wasm: ${describeWasm(wasm.wasm!)}`].join('; '), wasm: wasm.wasm };
+  clauses.push(`wasm: failed to start (${wasm.error})`);
+  passedOver.sort((a, b) => (a.name === 'webgl' ? -1 : 1) - (b.name === 'webgl' ? -1 : 1));
+  for (const { name, software } of passedOver) {
+    const r = await start(name, opts);
+    if (r.ok) return { backend: name, reason: [...clauses, `${name}: software (${software}), nothing faster started`].join('; '), softwareAdapter: software };
+    clauses.push(`${name}: failed to start (${r.error})`);
+  }
+  const cpu = await start('cpu', opts);
+  if (cpu.ok) return { backend: 'cpu', reason: [...clauses, 'cpu: last resort'].join('; ') };
+  throw new Error(`no tfjs backend could be initialised: ${[...clauses, `cpu: ${cpu.error}`].join('; ')}`);
+}
+
+/**
+ * Initialises `choice` and says why: 'auto' passes over software GPU adapters (see selectAuto) for wasm; an
+ * explicit choice starts exactly that backend, on a software adapter too, and throws naming it when it cannot
+ * start; 'current' keeps what tfjs runs.
+ */
+export async function selectBackendExplained(choice: BackendChoice = 'auto', opts: BackendSelectOptions = {}): Promise<BackendSelection> {
+  wantedWasmThreads(opts); // validate at the boundary
+  let selection: BackendSelection;
   if (choice === 'current') {
     await tf.ready();
-    return tf.getBackend();
+    selection = currentBackendSelection() ?? { backend: tf.getBackend(), reason: `${tf.getBackend()}: kept (already running)` };
+  } else {
+    selection = choice === 'auto' ? await selectAuto(opts) : await selectExplicit(choice, opts);
   }
-  const order = choice === 'auto' ? AUTO_BACKEND_ORDER : [choice];
-  for (const name of order) {
-    if (await tryBackend(name as Exclude<BackendChoice, 'auto' | 'current'>, opts)) return name;
-  }
-  throw new Error(choice === 'auto' ? 'no tfjs backend could be initialised (tried webgpu, webgl, wasm, cpu)' : `backend ${choice} could not be initialised here`);
+  lastSelection = selection;
+  return selection;
+}
+
+/** `selectBackendExplained(choice, opts).backend`: the backend tfjs now runs. */
+export async function selectBackend(choice: BackendChoice = 'auto', opts: BackendSelectOptions = {}): Promise<string> {
+  return (await selectBackendExplained(choice, opts)).backend;
 }
 
 /** What bounds a batch on the current backend. */
@@ -156,19 +321,4 @@ export function fitWebglConvToLimits(config: ModelConfig, limits: BackendLimits)
   if (noteActivationBytes(config).largestIm2col <= limits.maxTensorBytes) return false;
   tf.env().set('WEBGL_CONV_IM2COL', false);
   return true;
-}
-
-/** "vendor architecture" of the WebGPU adapter tfjs runs on ('' on other backends or when unknown). */
-export function webgpuAdapterDescription(): string {
-  if (tf.getBackend() !== 'webgpu') return '';
-  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-  return [info?.vendor, info?.architecture].filter(Boolean).join(' ');
-}
-
-/**
- * True when tfjs runs WebGPU on a software rasteriser (SwiftShader, llvmpipe/lavapipe): there a `paper` note takes
- * minutes (measured ~0.04–0.3 GFLOP/s), slower than tfjs-wasm on the same CPU.
- */
-export function isSoftwareWebgpu(): boolean {
-  return /swiftshader|llvmpipe|lavapipe|software/i.test(webgpuAdapterDescription());
 }

@@ -15,7 +15,8 @@ import { featuresToWaves } from './spectral.ts';
 import { type FetchFn, type LoadedModel, loadModel } from './weights.ts';
 import { type ResamplerOptions, TensorResampler, designResampler } from './resample.ts';
 import {
-  type BackendChoice, type BackendLimits, backendLimits, fitWebglConvToLimits, maxBatchFor, selectBackend,
+  type BackendChoice, type BackendLimits, type BackendSelection, backendLimits, fitWebglConvToLimits, maxBatchFor,
+  selectBackendExplained,
 } from './backend.ts';
 import { orderRequests, planBatches, type NoteRequest } from './render-plan.ts';
 
@@ -27,7 +28,7 @@ export interface NoteRendererOptions {
   model: LoadedModel | string;
   /** Output rate of every buffer (the AudioContext's, e.g. 44100/48000; 16000 = the model's, no resampling). */
   sampleRateHz: number;
-  /** tfjs backend; 'auto' = webgpu > webgl > wasm > cpu; 'current' keeps the one already running (Node). */
+  /** tfjs backend; 'auto' passes over software GPU adapters for wasm (backend.ts); 'current' keeps the one running (Node). */
   backend?: BackendChoice;
   /** Upper bound on notes per generator call (the adapter's limits may lower it, see backend.ts). */
   maxBatch?: number;
@@ -35,6 +36,8 @@ export interface NoteRendererOptions {
   memoryBudgetBytes?: number;
   /** Where tfjs-backend-wasm's .wasm files are served. */
   wasmPath?: string;
+  /** wasm threads when cross-origin isolated (1..8; default: the logical cores). */
+  wasmThreads?: number;
   /** Fetch used to load a model URL (Node: model-io's nodeFetch). */
   fetchFn?: FetchFn;
   resampler?: ResamplerOptions;
@@ -83,7 +86,7 @@ export class NoteRenderer {
   private resamplers = new Map<number, TensorResampler>();
   private limits: BackendLimits | null = null;
   private batchLimit = 1;
-  private backendName = '';
+  private selection: BackendSelection = { backend: '', reason: '' };
   private active: { controller: AbortController; done: Promise<unknown> } | null = null;
 
   /** Validates options; does no I/O. */
@@ -102,7 +105,7 @@ export class NoteRenderer {
   async initialize(): Promise<void> {
     if (this.model) return;
     const o = this.options;
-    this.backendName = await selectBackend(o.backend ?? 'auto', { wasmPath: o.wasmPath });
+    this.selection = await selectBackendExplained(o.backend ?? 'auto', { wasmPath: o.wasmPath, wasmThreads: o.wasmThreads });
     const model = typeof o.model === 'string' ? await loadModel(o.model, { fetchFn: o.fetchFn }) : o.model;
     this.ownsModel = typeof o.model === 'string';
     this.limits = backendLimits();
@@ -114,7 +117,12 @@ export class NoteRenderer {
 
   /** The backend tfjs runs on (after initialize). */
   get backend(): string {
-    return this.backendName;
+    return this.selection.backend;
+  }
+
+  /** Why that backend (after initialize), e.g. 'webgpu: software adapter (SwiftShader) passed over; …; wasm: SIMD, 2 threads'. */
+  get backendReason(): string {
+    return this.selection.reason;
   }
 
   /** Notes per generator call, from the batch rule (after initialize). */

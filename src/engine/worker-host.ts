@@ -2,7 +2,7 @@
  * The render Worker's logic, bound to any message port: worker.ts attaches it to the Worker's global scope;
  * Node tests attach it to one end of a real MessageChannel.
  */
-import { selectBackend } from './backend.ts';
+import { selectBackendExplained } from './backend.ts';
 import { filesFetch } from './model-files.ts';
 import { NoteRenderer } from './renderer.ts';
 import { type LoadedModel, loadModel } from './weights.ts';
@@ -13,9 +13,9 @@ import type { FromRenderWorker, RenderPort, ToRenderWorker, WorkerRendererOption
  * files) with its download progress posted as 'progress' messages, then a NoteRenderer on that backend. The
  * caller owns (disposes) the model.
  */
-async function startRenderer(o: WorkerRendererOptions, post: (m: FromRenderWorker) => void): Promise<{ renderer: NoteRenderer; model: LoadedModel }> {
+async function startRenderer(o: WorkerRendererOptions, post: (m: FromRenderWorker) => void): Promise<{ renderer: NoteRenderer; model: LoadedModel; backendReason: string }> {
   // The whole options object: backend options the protocol gains later (wasm threads) reach selectBackend as they are.
-  await selectBackend(o.backend ?? 'auto', o);
+  const { reason: backendReason } = await selectBackendExplained(o.backend ?? 'auto', o);
   const model = await loadModel(o.modelFiles ? '' : o.model, {
     ...(o.modelFiles ? { fetchFn: filesFetch(o.modelFiles) } : {}), cache: o.cache, toRgbHeSlope: o.toRgbHeSlope,
     onProgress: (loadedBytes, totalBytes) => post({ type: 'progress', loadedBytes, totalBytes }),
@@ -23,7 +23,7 @@ async function startRenderer(o: WorkerRendererOptions, post: (m: FromRenderWorke
   try {
     const renderer = new NoteRenderer({ ...o, model, backend: 'current' });
     await renderer.initialize();
-    return { renderer, model };
+    return { renderer, model, backendReason };
   } catch (e) {
     model.dispose();
     throw e;
@@ -65,7 +65,7 @@ export function attachRenderWorker(port: RenderPort): () => void {
             info: {
               backend: r.backend, maxBatch: r.maxBatch, outputLength: r.outputLength(), sampleRateHz: m.options.sampleRateHz,
               modelName: started.model.meta.name ?? r.config.name, limitSource: r.backendLimits?.source ?? '',
-              modelFormat: started.model.format, latentSize: started.model.config.latentSize, untrained: started.model.meta.untrained === true,
+              backendReason: started.backendReason, modelFormat: started.model.format, latentSize: started.model.config.latentSize, untrained: started.model.meta.untrained === true,
             },
           });
           return r;

@@ -27,6 +27,8 @@ export interface WorkerRendererOptions {
 /** What the Worker reports once initialised. */
 export interface RenderWorkerInfo {
   backend: string;
+  /** Why that backend (selectBackendExplained's reason: software adapters passed over, wasm SIMD and threads…). */
+  backendReason: string;
   maxBatch: number;
   /** Samples per note at sampleRateHz. */
   outputLength: number;

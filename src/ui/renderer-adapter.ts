@@ -3,7 +3,7 @@
  * Web Worker, when a worker URL is given) or a NoteRenderer on the page's thread. Both render at the
  * AudioContext's rate and report the model's name and whether it is untrained (shown in the status line).
  */
-import { selectBackend, type BackendChoice } from '../engine/backend.ts';
+import { selectBackendExplained, type BackendChoice } from '../engine/backend.ts';
 import { NoteRenderer } from '../engine/renderer.ts';
 import { loadModel, type LoadedModel } from '../engine/weights.ts';
 import { RenderWorkerClient } from '../engine/worker-client.ts';
@@ -40,6 +40,7 @@ export function createBankRenderer(options: RendererOptions): BankRenderer {
 /** RenderWorkerClient: the generator runs in a Worker, so rendering never blocks the page. */
 class WorkerBankRenderer implements BankRenderer {
   backend = '';
+  backendReason = '';
   modelName: string | undefined;
   untrained: boolean | undefined;
   latentSize = 0;
@@ -57,6 +58,7 @@ class WorkerBankRenderer implements BankRenderer {
   async initialize(): Promise<void> {
     const info = await this.client.initialize();
     this.backend = info.backend;
+    this.backendReason = info.backendReason;
     this.modelName = info.modelName;
     this.untrained = info.untrained;
     this.latentSize = info.latentSize;
@@ -75,6 +77,7 @@ class WorkerBankRenderer implements BankRenderer {
 /** NoteRenderer with the model loaded here, so the model's name and training state are known. */
 class MainThreadBankRenderer implements BankRenderer {
   backend = '';
+  backendReason = '';
   modelName: string | undefined;
   untrained: boolean | undefined;
   private model: LoadedModel | undefined;
@@ -83,7 +86,9 @@ class MainThreadBankRenderer implements BankRenderer {
   constructor(private readonly options: RendererOptions, private readonly backendChoice: BackendChoice) {}
 
   async initialize(): Promise<void> {
-    this.backend = await selectBackend(this.backendChoice, { wasmPath: this.options.wasmPath });
+    const selection = await selectBackendExplained(this.backendChoice, { wasmPath: this.options.wasmPath });
+    this.backend = selection.backend;
+    this.backendReason = selection.reason;
     // The backend must be chosen first: seeded weights are made as tensors on the current backend.
     const { modelFiles, onLoadProgress } = this.options;
     this.model = await loadModel(modelFiles ? '' : this.options.modelUrl, {

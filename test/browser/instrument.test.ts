@@ -265,7 +265,7 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
   });
 
   test('errors are shown in the status line and fired, not swallowed', async () => {
-    const message = await page.evaluate(() => gsTest.mount({ model: '/no-such-model/', attrs: { 'midi-input': 'none' } }).then(() => 'resolved', (e: Error) => e.message));
+    const message = await page.evaluate(() => gsTest.mount({ model: '/no-such-model/', attrs: { 'midi-input': 'none', 'wasm-path': '/wasm/' } }).then(() => 'resolved', (e: Error) => e.message));
     const status = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
     assert.match(message, /no-such-model/);
     assert.match(status, /error: .*no-such-model/);

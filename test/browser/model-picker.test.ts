@@ -83,6 +83,7 @@ describe('model picker in Chromium', { skip }, () => {
   test('each hosted form (float32 in 1 and many shards, float16, uint8) loads from the picker and plays our loader\'s note', async () => {
     const first = await mount('builtin');
     assert.equal(first.label, NAMED_MODELS.builtin);
+    assert.match(await page.evaluate(() => mpTest.status()), /backend: wasm \(wasm: as asked; (no )?SIMD, \d threads?\)/, 'the status line says why the backend');
     for (const form of Object.keys(CHECKPOINT_FORMS) as CheckpointForm[]) {
       mode = form;
       await clearCache();

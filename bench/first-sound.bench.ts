@@ -120,6 +120,18 @@ function othersCpu(): { stop(): number | undefined } {
   };
 }
 
+/**
+ * ms a fixed single-threaded loop takes (compare runs with each other): slowdowns /proc/stat cannot see, such as
+ * the VM's host being busy, show up here.
+ */
+function calibrationMs(): number {
+  const t0 = performance.now();
+  let x = 0;
+  for (let i = 0; i < 5e6; i++) x = (x + i * 1.000001) % 1e9;
+  if (x < 0) console.error(x); // keeps the loop from being optimised away
+  return performance.now() - t0;
+}
+
 /** Other processes' CPU share under which the machine counts as quiet (a bench run must be alone to be believed). */
 const QUIET_PCT = 10;
 
@@ -145,11 +157,14 @@ interface Sample {
   load1mAfter: number;
   /** Other processes' share of all cores (%): in the 3 s before the run, and during it. */
   othersCpuPct: { before?: number; during?: number };
+  /** `calibrationMs()` before and after the run. */
+  calibrationMs: [number, number];
 }
 
 /** Runs one case once in a fresh browser (cold caches, no SwiftShader work left over from the case before). */
 async function measure(c: FirstSoundCase, staticDir: string, model: string, capsMs: { gpu: number; bank: number }, quietWaitMs: number): Promise<Sample> {
   const before = await waitForQuiet(quietWaitMs);
+  const calibrationBeforeMs = calibrationMs();
   const load1mBefore = loadavg()[0]!;
   const during = othersCpu();
   const opened = await openTestPage(join(REPO_ROOT, 'bench/first-sound-page.ts'), {
@@ -171,7 +186,7 @@ async function measure(c: FirstSoundCase, staticDir: string, model: string, caps
     const closedMs = await opened.page.evaluate(() => performance.now());
     const othersCpuPct = { before, during: during.stop() };
     if (state.errors.length) throw new Error(`${c.label}: ${state.errors.join('; ')}`);
-    return { state, closedMs, soundCapped, bankCapped, load1mBefore, load1mAfter: loadavg()[0]!, othersCpuPct };
+    return { state, closedMs, soundCapped, bankCapped, load1mBefore, load1mAfter: loadavg()[0]!, othersCpuPct, calibrationMs: [calibrationBeforeMs, calibrationMs()] };
   } finally {
     await opened.close();
   }
@@ -206,7 +221,7 @@ function caseRows(c: FirstSoundCase, samples: Sample[], capsMs: { gpu: number; b
   const extra = {
     reason: last.state.reason, threads: last.state.threads, firstPitch: samples.map((x) => x.state.firstPitch), sampleRateHz: last.state.sampleRateHz,
     stagesMs: samples.map((x) => stages(x.state.marks)), marksMs: samples.map((x) => x.state.marks),
-    load1m: samples.map((x) => [x.load1mBefore, x.load1mAfter]), othersCpuPct: samples.map((x) => x.othersCpuPct), ...(noisy ? { noisy: true } : {}),
+    load1m: samples.map((x) => [x.load1mBefore, x.load1mAfter]), othersCpuPct: samples.map((x) => x.othersCpuPct), calibrationMs: samples.map((x) => x.calibrationMs), ...(noisy ? { noisy: true } : {}),
   };
   const row = (name: string, key: 'audible' | 'bank', capped: (x: Sample) => boolean, note: string): BenchRow => {
     const measured = samples.filter((x) => !capped(x) && x.state.marks[key] !== undefined).map((x) => x.state.marks[key]!);
@@ -228,7 +243,7 @@ function logSample(c: FirstSoundCase, x: Sample, capsMs: { gpu: number; bank: nu
   console.error(`  chromium-${c.label}: first sound ${x.soundCapped ? `>${cap}` : sec(m.audible)}, bank ${x.bankCapped ? (c.bank ? `>${cap}` : 'not waited') : sec(m.bank)}`
     + ` (start ${sec(st.pageAndWorkerStart)}, select ${sec(st.backendSelect)}, model ${sec(st.modelInit)}, first note ${sec(st.firstNoteRender)},`
     + ` audio ${sec(st.audioPath)}; first pitch ${x.state.firstPitch}; others' CPU ${pct(x.othersCpuPct.before)} before, ${pct(x.othersCpuPct.during)} during,`
-    + ` load ${x.load1mBefore.toFixed(2)}→${x.load1mAfter.toFixed(2)}) — ${x.state.reason}`);
+    + ` load ${x.load1mBefore.toFixed(2)}→${x.load1mAfter.toFixed(2)}, calibration ${x.calibrationMs.map((v) => v.toFixed(0)).join('→')} ms) — ${x.state.reason}`);
 }
 
 function diff(a: number | undefined, b: number | undefined): number | undefined {

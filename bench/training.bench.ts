@@ -2,8 +2,11 @@
  * Training throughput (real images per second, one G + one D update per step) per config and backend, at the
  * first stage (2×16, one block) and, where feasible, further up. Synthetic in-memory data; weights seeded.
  * Env: TRAIN_BENCH_BACKENDS (default "cpu,webgpu"), TRAIN_BENCH_CONFIGS (default "tiny,small,paper"),
- * TRAIN_BENCH_STAGES (default "0"; stage ids, e.g. "0,4,12"), TRAIN_BENCH_STEPS (timed steps, default 2).
+ * TRAIN_BENCH_STAGES (default "0"; stage ids, e.g. "0,4,12"), TRAIN_BENCH_STEPS (timed steps, default 2),
+ * TRAIN_BENCH_LABEL (kept in each row's extra.label, to tell the code versions of one sitting apart). Each row keeps
+ * the 1-minute load average before and after its steps (extra.loadAvg): the machine may be shared.
  */
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTrainingBackend } from '../trainer/src/train/backend.ts';
 import { resolveTrainConfig } from '../trainer/src/train/configs.ts';
@@ -36,6 +39,7 @@ export async function run(progress?: (rows: readonly BenchRow[]) => void): Promi
         const startImages = stage === 0 ? 0 : stageEndImages(cfg, stage - 1);
         const point = stageAt(cfg, startImages);
         trainer.imageId = startImages;
+        const loadBefore = loadavg()[0]!;
         await trainer.trainStep(); // warm-up: kernel compilation, first-use allocations
         const times: number[] = [];
         for (let i = 0; i < steps; i++) {
@@ -52,7 +56,10 @@ export async function run(progress?: (rows: readonly BenchRow[]) => void): Promi
           backend: `node-${backend}`,
           value: point.batchSize / secPerStep,
           unit: 'images/s',
-          extra: { secPerStep, steps, numTensors: tf.memory().numTensors },
+          extra: {
+            secPerStep, steps, numTensors: tf.memory().numTensors, loadAvg: [loadBefore, loadavg()[0]!],
+            ...(process.env.TRAIN_BENCH_LABEL ? { label: process.env.TRAIN_BENCH_LABEL } : {}),
+          },
         };
         console.error(`${row.backend} ${row.name}: ${row.value.toFixed(3)} images/s (${secPerStep.toFixed(2)} s/step)`);
         rows.push(row);

@@ -88,12 +88,13 @@ function magentaD(p: Params, x0: tf.Tensor4D, numBlocks: number, progress: numbe
   return { score: dense(p, flat, `${DISCRIMINATOR_SCOPE}/progressive_gan_block_1/logits`), classLogits: dense(p, flat, CLASSIFIER_SCOPE) };
 }
 
-/** model.py blend_images: Σ_b α_b · upscale(downscale(x, s_b), s_b) at full resolution. */
+/** model.py blend_images: Σ_b α_b · upscale(downscale(x, s_b), s_b) at full resolution (terms with α_b = 0 left out). */
 function magentaBlend(x: tf.Tensor4D, numBlocks: number, progress: number): tf.Tensor4D {
   const terms = [];
   for (let b = 1; b <= numBlocks; b++) {
     const s = model.scaleBase ** (N - b);
-    terms.push(tf.mul(upscale(downscale(x, s), s), generatorAlpha(b, progress)));
+    const alpha = generatorAlpha(b, progress);
+    if (alpha > 0) terms.push(tf.mul(upscale(downscale(x, s), s), alpha));
   }
   return tf.addN(terms) as tf.Tensor4D;
 }
@@ -251,14 +252,16 @@ for (const { label, nb, progress, thorough } of STAGES) {
     const z = tf.tensor2d(new SeededRandom(25).normals(BATCH * model.latentSize), [BATCH, model.latentSize]);
     const inputs = [realFull, fakePitches, z, ...Object.values(gParams)];
     const leakCheck = tf.memory().numTensors;
+    const fakeFull = generatorForward(gParams, model, z, fakePitches, { progress });
     const c: Case = {
       nb, progress, dParams, fakePitches,
       labels: pitchesToOneHot(pitches, model),
       mix: tf.tensor4d([0.2, 0.9], [BATCH, 1, 1, 1]),
       realBlend: tf.tidy(() => magentaBlend(realFull, nb, progress)),
-      fakeFull: generatorForward(gParams, model, z, fakePitches, { progress }),
+      fakeFull,
       realLow: blendReal(realFull, cfg, nb, progress),
-      fakeLow: generatorForward(gParams, model, z, fakePitches, { progress, outputBlocks: nb }),
+      // At the last stage block nb's resolution is the full one: the same fakes (G at 128×1024 takes seconds here).
+      fakeLow: nb === N ? tf.clone(fakeFull) : generatorForward(gParams, model, z, fakePitches, { progress, outputBlocks: nb }),
     };
     assert.equal(c.fakeLow.shape[1], model.startShape[0] * model.scaleBase ** (nb - 1), 'ours runs at block resolution');
     if (thorough) await compareScores(c);

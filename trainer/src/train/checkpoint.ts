@@ -7,8 +7,9 @@
  * either the complete new checkpoint or none (the previous ones stay intact). Directories that do not match
  * the final name pattern (left-over temporaries) are ignored and cleaned up by the next save.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fsyncDir, writeFileAtomic, writeFileSynced } from '../../../src/node/atomic-file.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './configs.ts';
 import { validateTrainConfig } from './configs.ts';
@@ -73,44 +74,8 @@ export function latestCheckpoint(runDir: string): string | null {
   return all.length ? all[all.length - 1]!.dir : null;
 }
 
-function writeFileSynced(path: string, data: Uint8Array | string): void {
-  const fd = openSync(path, 'w');
-  try {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch {
-    /* directories cannot be fsynced on every platform; the rename is still atomic */
-  }
-}
-
-/**
- * Replaces `path` with `data` atomically: written to a temporary sibling (`.<name>.tmp-<pid>`), fsynced, renamed
- * over `path`, the folder fsynced. A process killed at any moment leaves the old file or the new one, never a torn
- * file (the temporary may stay behind; readers ignore it).
- */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  try {
-    writeFileSynced(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncDir(dirname(path));
-}
+/** Atomic file writes: one implementation, shared with the gansynth CLI. */
+export { writeFileAtomic };
 
 /** Throws NonFiniteError naming `label` and the step when `values` holds a NaN/Inf. */
 export function assertFiniteValues(values: Float32Array, label: string, step: number): void {

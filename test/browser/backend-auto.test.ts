@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
@@ -43,15 +44,26 @@ describe('backend selection in Chromium', { skip }, () => {
     await opened?.close();
   });
 
-  /** A fresh page (tfjs starts a backend once per page), then `fn` in it. */
-  async function fresh<T>(fn: () => Promise<T>): Promise<T> {
-    await opened.page.goto(`${opened.url}/index.html`);
-    await opened.page.waitForFunction(() => typeof window.probeOnPage === 'function');
-    requests.length = 0;
+  /**
+   * A fresh page (tfjs starts a backend once per page), then `fn` in it. Fails after `limitMs` with the page's last
+   * console lines, so a hang says where it stopped (a node:test timeout would only cancel the test).
+   */
+  async function fresh<T>(fn: () => Promise<T>, limitMs = 45_000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`no result after ${limitMs / 1000} s`)), limitMs);
+    });
     try {
-      return await fn();
+      return await Promise.race([limit, (async () => {
+        await opened.page.goto(`${opened.url}/index.html`);
+        await opened.page.waitForFunction(() => typeof window.probeOnPage === 'function');
+        requests.length = 0;
+        return await fn();
+      })()]);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${opened.consoleLines.slice(-20).join('\n')}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -97,13 +109,9 @@ describe('backend selection in Chromium', { skip }, () => {
   });
 
   test('without cross-origin isolation auto still picks wasm, one thread, and says why', { timeout: 60_000 }, async () => {
-    await opened.page.route('**/index.html', async (route) => {
-      const response = await route.fetch();
-      const headers = { ...response.headers() };
-      delete headers['cross-origin-opener-policy'];
-      delete headers['cross-origin-embedder-policy'];
-      await route.fulfill({ response, headers });
-    });
+    // The same page without COOP/COEP, answered from disk (no second fetch through Playwright's own network stack).
+    const html = await readFile(join(TEST_OUT_DIR, 'bundles', 'backend-auto', 'index.html'));
+    await opened.page.route('**/index.html', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
     try {
       const r = ok(await fresh(() => opened.page.evaluate(() => window.probeOnPage('auto'))));
       assert.equal(r.crossOriginIsolated, false);
@@ -130,7 +138,7 @@ describe('backend selection in Chromium', { skip }, () => {
   test('the built render Worker (dist/demo/render-worker.js) renders on threaded wasm under auto', {
     timeout: 120_000, skip: existsSync(BUILT_WORKER) ? false : 'dist/demo/render-worker.js missing: run npm run build',
   }, async () => {
-    const r = await fresh(() => opened.page.evaluate(() => window.renderWithWorker('/built/render-worker.js', '/tiny/')));
+    const r = await fresh(() => opened.page.evaluate(() => window.renderWithWorker('/built/render-worker.js', '/tiny/')), 100_000);
     assert.equal(r.backend, 'wasm');
     assert.ok(r.peak > 1e-4, `the note has signal (peak ${r.peak})`);
     assert.ok(requests.includes('/wasm/tfjs-backend-wasm-threaded-simd.wasm'), `threaded SIMD binary fetched (${requests.filter((u) => u.endsWith('.wasm')).join(', ')})`);

@@ -22,7 +22,11 @@ const WRITE_ERRORS: Readonly<Record<string, string>> = {
   EIO: 'input/output error (EIO)',
 };
 
-function writeError(path: string, e: unknown, previousKept: boolean): Error {
+/**
+ * "cannot write PATH: WHY" for a failed write (disk full, quota, file-size limit, permission…), plus "; the previous
+ * file is kept" when `previousKept`. The one wording for every write error of the CLI and the trainer.
+ */
+export function writeError(path: string, e: unknown, previousKept: boolean): Error {
   const err = e as NodeJS.ErrnoException;
   const why = (err.code && WRITE_ERRORS[err.code]) ?? (err.code ? `${err.code}: ${err.message}` : String(err.message ?? e));
   return new Error(`cannot write ${path}: ${why}${previousKept ? '; the previous file is kept' : ''}`);

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { useNodeBackend, type NodeBackendName } from '../../../src/node/backends.ts';
+import { SHORT_NOTES, type ShortNotes } from '../data/feature-cache.ts';
 import { prepareTrainingData } from '../data/pipeline.ts';
 import { saveNormalizer } from '../data/normalizer.ts';
 
@@ -20,6 +21,8 @@ const HELP = `usage: gansynth-trainer features --dataset PATH --cache DIR [optio
   --normalizer-out FILE write the normaliser JSON here (default DIR/normalizer.json)
   --dtype float16|float32   cache precision (default float16)
   --backend NAME        auto | tensorflow | webgpu | wasm | cpu (default auto)
+  --short-notes skip|fail   a note shorter than 4 s (e.g. a truncated WAV) is skipped and counted (default),
+                        or an error naming the file
   --no-progress         no progress bar
 `;
 
@@ -31,7 +34,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       dataset: { type: 'string' }, split: { type: 'string' }, cache: { type: 'string' }, normalizer: { type: 'string' },
       'normalizer-out': { type: 'string' }, dtype: { type: 'string' }, backend: { type: 'string' },
-      'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'no-progress': { type: 'boolean' }, 'short-notes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -43,12 +46,14 @@ export async function main(argv: string[]): Promise<void> {
   if (normalizer !== 'prespecified' && normalizer !== 'range') throw new Error(`--normalizer must be prespecified or range, got '${values.normalizer}'`);
   const dtype = (values.dtype ?? 'float16') as 'float16' | 'float32';
   if (dtype !== 'float16' && dtype !== 'float32') throw new Error(`--dtype must be float16 or float32, got '${values.dtype}'`);
+  const shortNotes = (values['short-notes'] ?? 'skip') as ShortNotes;
+  if (!SHORT_NOTES.includes(shortNotes)) throw new Error(`--short-notes must be ${SHORT_NOTES.join(' or ')}, got '${values['short-notes']}'`);
   const backend = await useNodeBackend((values.backend ?? 'auto') as NodeBackendName | 'auto');
   const bar = values['no-progress'] || !process.stderr.isTTY ? undefined : new SingleBar({ format: 'features [{bar}] {value}/{total} | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
   let started = false;
   const t0 = performance.now();
   const data = await prepareTrainingData({
-    dataset: values.dataset, split: values.split, cacheDir: values.cache, normalizer, dtype, batchSize: 1, seed: 0,
+    dataset: values.dataset, split: values.split, cacheDir: values.cache, normalizer, dtype, batchSize: 1, seed: 0, shortNotes,
     onProgress: (done, total) => {
       if (!started) bar?.start(total, 0);
       started = true;

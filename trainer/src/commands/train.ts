@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { pitchCount } from '../../../src/shared/model-config.ts';
+import { SHORT_NOTES, type ShortNotes } from '../data/feature-cache.ts';
 import { prepareTrainingData } from '../data/pipeline.ts';
 import { useTrainingBackend } from '../train/backend.ts';
 import { BatcherTrainData } from '../train/batcher-data.ts';
 import { COMPACT_DTYPES, type CompactDtype, readCompactHeader } from '../train/compact-checkpoint.ts';
 import { TRAIN_CONFIGS, resolveTrainConfig } from '../train/configs.ts';
+import { withRunLock } from '../train/run-lock.ts';
 import { runTraining } from '../train/run.ts';
 
 /** One line for the CLI's usage list. */
@@ -22,7 +24,8 @@ const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [
 
   --config ${Object.keys(TRAIN_CONFIGS).join('|')}   paper = Magenta mel_prog_hires, quick = Magenta's quick test
   --data DIR               dataset: NSynth json+wav split dir, a dir with nsynth-<split>/, or a .tfrecord
-  --out RUN                run directory (checkpoints/, metrics.jsonl, samples/, run.json); resumes if present
+  --out RUN                run directory (checkpoints/, metrics.jsonl, samples/, run.json); resumes if present;
+                           one training per RUN (RUN/train.lock; a lock left by a killed run is taken over)
   --backend NAME           auto (default: tensorflow > webgpu > cpu), tensorflow, webgpu, cpu
   --steps N                stop at N steps in total (default: none)
   --images N               stop at N images in total (default: the config's total)
@@ -38,6 +41,8 @@ const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [
   --seed S                 run seed: weights, latents, data order (default 0)
   --cache DIR              feature cache (default RUN/feature-cache)
   --normalizer NAME        prespecified (Magenta's constants, default) | range (from the training set)
+  --short-notes skip|fail  a note shorter than the model's 4 s input (e.g. a truncated WAV) is skipped and
+                           counted (default), or fails the run naming the file
   --no-progress            no progress bar (the JSON-lines log is written regardless)
 `;
 
@@ -59,7 +64,7 @@ export async function main(argv: string[]): Promise<void> {
       seed: { type: 'string' }, cache: { type: 'string' }, normalizer: { type: 'string' }, 'no-progress': { type: 'boolean' },
       minutes: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'resume-from': { type: 'string' },
       'compact-out': { type: 'string' }, 'compact-dtype': { type: 'string' }, 'compact-adam': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      'short-notes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -80,61 +85,73 @@ export async function main(argv: string[]): Promise<void> {
   if (!COMPACT_DTYPES.includes(compactDtype)) throw new Error(`--compact-dtype must be ${COMPACT_DTYPES.join(' or ')}, got '${values['compact-dtype']}'`);
   const checkpointMinutes = values['checkpoint-minutes'] === undefined ? undefined : Number(values['checkpoint-minutes']);
   if (checkpointMinutes !== undefined && !(checkpointMinutes > 0)) throw new Error(`--checkpoint-minutes: '${values['checkpoint-minutes']}' is not a positive number`);
-  const backend = await useTrainingBackend(values.backend ?? 'auto');
-  const normalizer = (values.normalizer ?? 'prespecified') as 'prespecified' | 'range';
-  console.error(`backend ${backend}; preparing features of ${values.data} ...`);
-  const prepared = await prepareTrainingData({
-    dataset: values.data,
-    cacheDir: values.cache ?? join(values.out, 'feature-cache'),
-    spec: cfg.model.spectral,
-    normalizer: header ? 'prespecified' : normalizer,
-    batchSize: 1,
-    seed,
-    pitchMin: cfg.model.pitchMin,
-    pitchCount: pitchCount(cfg.model),
-  });
-  const normalization = header ? header.run.normalization : prepared.normalization;
-  const data = new BatcherTrainData(cfg.model, prepared.cache, normalization, seed);
-  const bar = values['no-progress'] ? null : new SingleBar({
-    format: 'train {bar} {value}/{total} img | step {step} stage {stage} α {alpha} | G {g} D {d} | {ips} img/s',
-  }, Presets.shades_classic);
+  const shortNotes = (values['short-notes'] ?? 'skip') as ShortNotes;
+  if (!SHORT_NOTES.includes(shortNotes)) throw new Error(`--short-notes must be ${SHORT_NOTES.join(' or ')}, got '${values['short-notes']}'`);
   const targetImages = int('images', values.images, cfg.totalImages)!;
+  const targetSteps = int('steps', values.steps);
+  const checkpointEverySteps = int('checkpoint-every', values['checkpoint-every'], 200)!;
+  const keep = int('keep', values.keep, 3)!;
   const minutes = values.minutes === undefined ? Infinity : Number(values.minutes);
   if (!(minutes > 0)) throw new Error(`--minutes: '${values.minutes}' is not a positive number`);
-  const deadlineMs = performance.now() + minutes * 60_000;
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  bar?.start(Math.min(targetImages, cfg.totalImages), 0, { step: 0, stage: 0, alpha: '0.00', g: '-', d: '-', ips: '-' });
-  try {
-    const r = await runTraining({
-      runDir: values.out,
-      cfg,
+  const runDir = values.out;
+  const dataset = values.data;
+  // RUN is this process's from here to the end (its feature cache, checkpoints and metrics log): a second `train`
+  // on it fails here, before it touches anything.
+  await withRunLock(runDir, async () => {
+    const backend = await useTrainingBackend(values.backend ?? 'auto');
+    const normalizer = (values.normalizer ?? 'prespecified') as 'prespecified' | 'range';
+    console.error(`backend ${backend}; preparing features of ${dataset} ...`);
+    const prepared = await prepareTrainingData({
+      dataset,
+      cacheDir: values.cache ?? join(runDir, 'feature-cache'),
+      spec: cfg.model.spectral,
+      normalizer: header ? 'prespecified' : normalizer,
+      batchSize: 1,
       seed,
-      data,
-      dataLabel: values.data,
-      normalization,
-      targetSteps: int('steps', values.steps),
-      targetImages,
-      checkpointEverySteps: int('checkpoint-every', values['checkpoint-every'], 200)!,
-      ...(checkpointMinutes !== undefined ? { checkpointEverySec: checkpointMinutes * 60 } : {}),
-      ...(resumeFrom ? { resumeFrom } : {}),
-      ...(values['compact-out'] ? { compactOut: { path: values['compact-out'], dtype: compactDtype, adamMoments: values['compact-adam'] ?? false } } : {}),
-      keep: int('keep', values.keep, 3)!,
-      info: { backend },
-      shouldStop: () => stop || performance.now() > deadlineMs,
-      onStep: (m) => bar?.update(m.images, {
-        step: m.step, stage: m.stage, alpha: m.alpha.toFixed(2), g: m.g_loss.toFixed(3), d: m.d_loss.toFixed(3), ips: m.imagesPerSec.toFixed(2),
-      }),
+      pitchMin: cfg.model.pitchMin,
+      pitchCount: pitchCount(cfg.model),
+      shortNotes,
     });
-    bar?.stop();
-    console.error(`${r.reason === 'stopped' ? (stop ? 'stopped by signal' : `stopped after ${minutes} min`) : r.reason === 'done' ? 'training complete' : 'target reached'}: step ${r.step}, ${r.images} images; checkpoint ${r.checkpoint}`);
-  } finally {
-    bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    const normalization = header ? header.run.normalization : prepared.normalization;
+    const data = new BatcherTrainData(cfg.model, prepared.cache, normalization, seed);
+    const bar = values['no-progress'] ? null : new SingleBar({
+      format: 'train {bar} {value}/{total} img | step {step} stage {stage} α {alpha} | G {g} D {d} | {ips} img/s',
+    }, Presets.shades_classic);
+    const deadlineMs = performance.now() + minutes * 60_000;
+    let stop = false;
+    const onSignal = () => {
+      stop = true;
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    bar?.start(Math.min(targetImages, cfg.totalImages), 0, { step: 0, stage: 0, alpha: '0.00', g: '-', d: '-', ips: '-' });
+    try {
+      const r = await runTraining({
+        runDir,
+        cfg,
+        seed,
+        data,
+        dataLabel: dataset,
+        normalization,
+        targetSteps,
+        targetImages,
+        checkpointEverySteps,
+        ...(checkpointMinutes !== undefined ? { checkpointEverySec: checkpointMinutes * 60 } : {}),
+        ...(resumeFrom ? { resumeFrom } : {}),
+        ...(values['compact-out'] ? { compactOut: { path: values['compact-out'], dtype: compactDtype, adamMoments: values['compact-adam'] ?? false } } : {}),
+        keep,
+        info: { backend },
+        shouldStop: () => stop || performance.now() > deadlineMs,
+        onStep: (m) => bar?.update(m.images, {
+          step: m.step, stage: m.stage, alpha: m.alpha.toFixed(2), g: m.g_loss.toFixed(3), d: m.d_loss.toFixed(3), ips: m.imagesPerSec.toFixed(2),
+        }),
+      });
+      bar?.stop();
+      console.error(`${r.reason === 'stopped' ? (stop ? 'stopped by signal' : `stopped after ${minutes} min`) : r.reason === 'done' ? 'training complete' : 'target reached'}: step ${r.step}, ${r.images} images; checkpoint ${r.checkpoint}`);
+    } finally {
+      bar?.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
 }

@@ -63,7 +63,8 @@ export function nsynthWavPath(dir: string, noteStr: string): string {
 
 /**
  * Loads one note's audio (first channel) and checks its sample rate against the metadata.
- * @throws when the wav is missing, unreadable or at another rate.
+ * @throws naming the file when the wav is missing, unreadable, corrupt (no RIFF/WAVE header, an unsupported
+ * format) or at another rate.
  */
 export function loadNsynthAudio(dir: string, meta: NsynthMeta): Float32Array {
   const path = nsynthWavPath(dir, meta.note_str);
@@ -73,7 +74,12 @@ export function loadNsynthAudio(dir: string, meta: NsynthMeta): Float32Array {
   } catch (e) {
     throw new Error(`cannot read audio for '${meta.note_str}': ${(e as Error).message}`);
   }
-  const wav = decodeWav(bytes);
+  let wav: ReturnType<typeof decodeWav>;
+  try {
+    wav = decodeWav(bytes);
+  } catch (e) {
+    throw new Error(`${path}: corrupt WAV (${(e as Error).message.replace(/^decodeWav: /, '')})`);
+  }
   if (wav.sampleRateHz !== meta.sample_rate) {
     throw new Error(`${path}: sample rate ${wav.sampleRateHz} Hz, examples.json says ${meta.sample_rate}`);
   }

@@ -1,13 +1,14 @@
 /**
  * The data path of training in one call: list a dataset's notes (filtered to GANSynth's subset by default),
  * build or reuse the raw-feature cache, pick the normaliser (Magenta's prespecified constants, or the range
- * normaliser computed from this training set), and hand back a seeded batcher.
+ * normaliser computed from this training set), and hand back a seeded batcher. Notes shorter than the model's input
+ * are skipped with one warning that counts them and names the first (or fail, with `shortNotes: 'fail'`).
  */
 import type { NormalizationConfig, SpectralConfig } from '../../../src/shared/model-config.ts';
 import { GANSYNTH_SPECTRAL } from '../../../src/shared/model-config.ts';
 import { PITCH_COUNT, PITCH_MIN } from '../../../src/shared/constants.ts';
 import { Batcher, pitchCounts } from './batcher.ts';
-import { FeatureCache, rangeNormalizerFromCache, type CacheDtype } from './feature-cache.ts';
+import { FeatureCache, describeSkipped, rangeNormalizerFromCache, type CacheDtype, type ShortNotes } from './feature-cache.ts';
 import { makeNoteFilter, type NoteFilterConfig } from './nsynth-filter.ts';
 import { prespecifiedNormalizer, NORMALIZER_DEFAULTS, type NormalizerFile } from './normalizer.ts';
 import { listDatasetNotes } from './source.ts';
@@ -33,6 +34,8 @@ export interface TrainingDataOptions {
   pitchMin?: number;
   pitchCount?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Notes shorter than the model's input (truncated WAVs): 'skip' and count them (default) or 'fail' naming the file. */
+  shortNotes?: ShortNotes;
 }
 
 /** What training needs from the data. */
@@ -52,7 +55,11 @@ export async function prepareTrainingData(o: TrainingDataOptions): Promise<Train
   const pitchCount = o.pitchCount ?? PITCH_COUNT;
   const listing = listDatasetNotes(o.dataset, { split: o.split, filter: makeNoteFilter({ pitchMin, pitchMax: pitchMin + pitchCount - 1, ...o.filter }) });
   if (listing.notes.length === 0) throw new Error(`dataset '${o.dataset}' has no notes passing the filter`);
-  const cache = await FeatureCache.open(o.cacheDir, listing.notes, listing.fingerprint, spec, { dtype: o.dtype, onProgress: o.onProgress });
+  const cache = await FeatureCache.open(o.cacheDir, listing.notes, listing.fingerprint, spec, { dtype: o.dtype, onProgress: o.onProgress, shortNotes: o.shortNotes });
+  if (cache.skipped.length > 0) {
+    if (cache.size === 0) throw new Error(`${listing.location}: no note left to train on: ${describeSkipped(cache.skipped, spec)}`);
+    console.warn(`${listing.location}: ${describeSkipped(cache.skipped, spec)}`);
+  }
   const method = o.normalizer ?? 'prespecified';
   if (method !== 'prespecified' && method !== 'range') throw new Error(`normalizer must be 'prespecified' or 'range', got ${String(method)}`);
   const normalizer = method === 'range'

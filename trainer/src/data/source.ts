@@ -14,6 +14,9 @@ import { readTfRecordAt, readTfRecords, type TfRecordReadOptions } from './tfrec
 /** A note whose audio loads on demand. */
 export interface NoteRef {
   meta: NsynthMeta;
+  /** Where the audio is, for messages: the WAV's path, or `TFRECORD@BYTE_OFFSET`. */
+  source: string;
+  /** The audio (first channel); throws naming `source` when it is unreadable or corrupt. */
   load(): Float32Array;
 }
 
@@ -53,7 +56,7 @@ export function listDatasetNotes(path: string, options: ListOptions = {}): Datas
       const { meta } = nsynthNoteFromExample(decodeExample(rec.data));
       if (!filter(meta)) continue;
       const offset = rec.offsetBytes;
-      notes.push({ meta, load: () => new Float32Array(nsynthNoteFromExample(decodeExample(readTfRecordAt(path, offset))).audio) });
+      notes.push({ meta, source: `${path}@${offset}`, load: () => new Float32Array(nsynthNoteFromExample(decodeExample(readTfRecordAt(path, offset))).audio) });
       hash.update(`${meta.note_str}\0`);
     }
     return { notes, fingerprint: hash.digest('hex'), location: path };
@@ -72,7 +75,7 @@ export function listDatasetNotes(path: string, options: ListOptions = {}): Datas
     const st = existsSync(wav) ? statSync(wav) : undefined;
     if (!st) throw new Error(`${dir}: examples.json lists '${meta.note_str}' but ${wav} is missing`);
     hash.update(`${meta.note_str}\0${st.size}\0${st.mtimeMs}\0`);
-    notes.push({ meta, load: () => loadNsynthAudio(dir, meta) });
+    notes.push({ meta, source: wav, load: () => loadNsynthAudio(dir, meta) });
   }
   return { notes, fingerprint: hash.digest('hex'), location: dir };
 }

@@ -133,8 +133,24 @@ export async function saveCheckpoint(runDir: string, meta: CheckpointMeta, tenso
 export function loadCheckpoint(dir: string): { meta: CheckpointMeta; tensors: CheckpointTensors } {
   const statePath = join(dir, 'state.json');
   if (!existsSync(statePath)) throw new Error(`${dir}: not a checkpoint (no state.json)`);
-  const raw = JSON.parse(readFileSync(statePath, 'utf8')) as CheckpointMeta & { format: string; tensors: TensorEntry[] };
+  const damaged = `the checkpoint is damaged: delete ${dir} to resume from the one before it`;
+  let raw: CheckpointMeta & { format: string; tensors: TensorEntry[] };
+  try {
+    raw = JSON.parse(readFileSync(statePath, 'utf8')) as typeof raw;
+  } catch (e) {
+    throw new Error(`${statePath}: not valid JSON (${(e as Error).message}); ${damaged}`);
+  }
+  if (!raw || typeof raw !== 'object') throw new Error(`${statePath}: not a JSON object; ${damaged}`);
   if (raw.format !== CHECKPOINT_FORMAT) throw new Error(`${statePath}: format "${raw.format}", expected "${CHECKPOINT_FORMAT}"`);
+  for (const k of ['step', 'imageId', 'stage', 'seed', 'rngState', 'adamGSteps', 'adamDSteps'] as const) {
+    if (!Number.isInteger(raw[k])) throw new Error(`${statePath}: "${k}" must be an integer, got ${JSON.stringify(raw[k])}; ${damaged}`);
+  }
+  if (!Array.isArray(raw.tensors)) throw new Error(`${statePath}: "tensors" must be a list; ${damaged}`);
+  try {
+    validateTrainConfig(raw.trainConfig);
+  } catch (e) {
+    throw new Error(`${statePath}: ${e instanceof TypeError ? `"trainConfig" is missing or malformed (${e.message})` : (e as Error).message}`);
+  }
   const buf = readFileSync(join(dir, 'tensors.bin'));
   if (buf.byteLength % 4 !== 0) throw new Error(`${dir}/tensors.bin: length ${buf.byteLength} is not a multiple of 4`);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
@@ -145,6 +161,5 @@ export function loadCheckpoint(dir: string): { meta: CheckpointMeta; tensors: Ch
     (tensors[e.group] ??= {})[e.name] = tf.tensor(all.subarray(e.offset, e.offset + size), e.shape, 'float32');
   }
   const { format: _f, tensors: _t, ...meta } = raw;
-  validateTrainConfig(meta.trainConfig);
   return { meta, tensors };
 }

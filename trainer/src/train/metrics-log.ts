@@ -1,9 +1,11 @@
 /**
  * The run's JSON-lines metrics log (RUN/metrics.jsonl, one StepMetrics record per line, plus `imagesPerSec`
- * and `timeSec`). On resume the records after the checkpoint's step are dropped: those steps are re-run.
+ * and `timeSec`). On resume the records after the checkpoint's step are dropped: those steps are re-run. The
+ * shortened log replaces the old one in one rename, so a kill or a full disk during a resume loses no line.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeError, writeFileAtomic } from '../../../src/node/atomic-file.ts';
 
 /** Path of a run's metrics log. */
 export function metricsPath(runDir: string): string {
@@ -26,13 +28,18 @@ export function readMetrics(runDir: string): Record<string, number>[] {
   return out;
 }
 
-/** Keeps only the records with step ≤ `step`. */
+/** Keeps only the records with step ≤ `step` (atomically: the old log stays whole if the write fails). */
 export function truncateMetrics(runDir: string, step: number): void {
   const kept = readMetrics(runDir).filter((r) => (r.step ?? 0) <= step);
-  writeFileSync(metricsPath(runDir), kept.map((r) => JSON.stringify(r) + '\n').join(''));
+  writeFileAtomic(metricsPath(runDir), kept.map((r) => JSON.stringify(r) + '\n').join(''));
 }
 
-/** Appends one record. */
+/** Appends one record; a failed write names the log ("cannot write RUN/metrics.jsonl: disk full (ENOSPC)"). */
 export function appendMetrics(runDir: string, record: Record<string, number>): void {
-  appendFileSync(metricsPath(runDir), JSON.stringify(record) + '\n');
+  const p = metricsPath(runDir);
+  try {
+    appendFileSync(p, JSON.stringify(record) + '\n');
+  } catch (e) {
+    throw writeError(p, e, false);
+  }
 }

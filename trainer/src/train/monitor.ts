@@ -4,8 +4,9 @@
  * (features quantised to int16 over [-1, 1], the generator's tanh range). `report` turns them into spectrogram
  * images and audio.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../../src/node/atomic-file.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../../../src/shared/random.ts';
 import { generatorForward, pitchesToOneHot } from '../../../src/engine/generator.ts';
@@ -47,9 +48,9 @@ export async function writeMonitorSamples(runDir: string, trainer: Trainer): Pro
   const dir = join(runDir, 'samples');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `step-${String(trainer.step).padStart(9, '0')}`);
-  writeFileSync(`${base}.bin.tmp`, new Uint8Array(q.buffer));
-  renameSync(`${base}.bin.tmp`, `${base}.bin`);
-  writeFileSync(`${base}.json`, JSON.stringify({ step: trainer.step, images: trainer.imageId, pitches, shape }));
+  // Atomic: a full disk leaves no half sample and no temporary file, and the error names the file.
+  writeFileAtomic(`${base}.bin`, new Uint8Array(q.buffer));
+  writeFileAtomic(`${base}.json`, JSON.stringify({ step: trainer.step, images: trainer.imageId, pitches, shape }));
   return base;
 }
 

@@ -3,9 +3,10 @@
  * `runTraining` starts a run, resumes the newest checkpoint, or continues a compact checkpoint brought from
  * another machine (compact-checkpoint.ts); trains to a step/image target, checkpoints every N steps (and/or
  * seconds) and at the end, and stops cleanly (checkpoint first) when `shouldStop()` turns true. Each save can
- * also replace a compact checkpoint file: the copy that travels.
+ * also replace a compact checkpoint file: the copy that travels. The caller holds the run directory's lock
+ * (run-lock.ts `withRunLock`; the train command takes it before it prepares data).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizationConfig } from '../../../src/shared/model-config.ts';
 import { latestCheckpoint, writeFileAtomic } from './checkpoint.ts';
@@ -65,7 +66,14 @@ export interface RunOptions {
 export function readRunInfo(runDir: string): RunInfo {
   const p = join(runDir, 'run.json');
   if (!existsSync(p)) throw new Error(`${runDir}: not a training run (no run.json)`);
-  return JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
+  let info: RunInfo;
+  try {
+    info = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
+  } catch (e) {
+    throw new Error(`${p}: not valid JSON (${(e as Error).message}); the run's description is damaged`);
+  }
+  if (!info || typeof info !== 'object' || typeof info.config !== 'string') throw new Error(`${p}: not a run description (no "config" name)`);
+  return info;
 }
 
 /** Trains; returns the final step count, images seen and why it stopped. */
@@ -102,7 +110,7 @@ export async function runTraining(o: RunOptions): Promise<{ step: number; images
     const info: RunInfo = {
       format: 'gansynth-trainer-run/1', config: o.cfg.name, seed: o.seed, data: o.dataLabel, normalization: o.normalization, createdAt: new Date().toISOString(), trainConfig: o.cfg,
     };
-    writeFileSync(join(o.runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+    writeFileAtomic(join(o.runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
     truncateMetrics(o.runDir, 0);
     trainer = Trainer.create(o.cfg, o.seed, o.data);
   }

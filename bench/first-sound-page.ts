@@ -1,5 +1,5 @@
 /**
- * Page of the first-sound bench: `?backend=…&threads=…&model=…` mounts `<gansynth-instrument>` as the demo does (its
+ * Page of the first-sound bench: `?backend=…&threads=…&max-batch=…&model=…` mounts `<gansynth-instrument>` as the demo does (its
  * own real-time AudioContext, the render Worker, the model URL), presses noteOn(60) at once and again every
  * PRESS_INTERVAL_MS until an AudioWorklet tap on `instrument.output` sees a sample above AUDIBLE_THRESHOLD (a
  * note-on before its pitch is rendered starts no voice: the worklet has no buffer to play yet), and records when
@@ -59,8 +59,10 @@ function run(q: URLSearchParams): void {
   const el = document.createElement('gansynth-instrument') as GansynthInstrument;
   el.setAttribute('worklet-url', '/worklet/processor.js');
   el.setAttribute('wasm-path', new URL('/wasm/', location.href).href);
-  const threads = q.get('threads');
-  el.setAttribute('worker-url', new URL(`/static/first-sound-worker.js${threads ? `?wasm-threads=${threads}` : ''}`, location.href).href);
+  const workerQuery = new URLSearchParams();
+  if (q.get('threads')) workerQuery.set('wasm-threads', q.get('threads')!);
+  if (q.get('max-batch')) workerQuery.set('max-batch', q.get('max-batch')!);
+  el.setAttribute('worker-url', new URL(`/static/first-sound-worker.js?${workerQuery}`, location.href).href);
   el.setAttribute('no-computer-keyboard', '');
   if (q.get('backend') !== 'auto') el.setAttribute('backend', q.get('backend')!);
   el.addEventListener('ready', () => {

@@ -1,6 +1,6 @@
 /**
  * The render Worker of the first-sound bench: src/engine/worker.ts's host, with the backend selected here first (so
- * its time is measured apart from the model's) with `?wasm-threads=N` from this script's URL, and the timings and
+ * its time is measured apart from the model's) with `?wasm-threads=N` from this script's URL (and `?max-batch=B` handed to the renderer), and the timings and
  * the selection's reason sent to the page on the BroadcastChannel `FIRST_SOUND_CHANNEL`. The renderer then keeps
  * the backend ('current'), which is the same work NoteRenderer.initialize would do.
  */
@@ -10,8 +10,9 @@ import type { FromRenderWorker, RenderPort, ToRenderWorker } from '../src/engine
 import { FIRST_SOUND_CHANNEL, type FirstSoundWorkerReport } from './first-sound-protocol.ts';
 
 const scope = self as unknown as RenderPort & { location: Location };
-const threadsParam = new URL(scope.location.href).searchParams.get('wasm-threads');
-const wasmThreads = threadsParam ? Number(threadsParam) : undefined;
+const query = new URL(scope.location.href).searchParams;
+const wasmThreads = query.get('wasm-threads') ? Number(query.get('wasm-threads')) : undefined;
+const maxBatch = query.get('max-batch') ? Number(query.get('max-batch')) : undefined;
 const channel = new BroadcastChannel(FIRST_SOUND_CHANNEL);
 const report = (r: FirstSoundWorkerReport) => channel.postMessage(r);
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -33,7 +34,7 @@ async function rewrite(m: ToRenderWorker): Promise<ToRenderWorker> {
   try {
     const s = await selectBackendExplained(m.options.backend ?? 'auto', { wasmPath: m.options.wasmPath, wasmThreads });
     report({ type: 'selected', startEpochMs, endEpochMs: epochNow(), backend: s.backend, reason: s.reason, threads: s.wasm?.threads });
-    return { ...m, options: { ...m.options, backend: 'current' } };
+    return { ...m, options: { ...m.options, backend: 'current', ...(maxBatch ? { maxBatch } : {}) } };
   } catch (e) {
     report({ type: 'select-failed', message: (e as Error).message });
     return m; // the renderer fails the same way and the page hears it

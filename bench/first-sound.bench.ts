@@ -12,7 +12,8 @@
  * was closed, with `extra.lowerBound` (the table shows ">").
  *
  * Env:
- *   FIRST_SOUND_CASES="auto,wasm-1,wasm-2,webgl,webgpu"   (wasm-N = wasm with N threads; default order)
+ *   FIRST_SOUND_CASES="auto,wasm-1,wasm-2,webgl,webgpu"   (wasm-N = wasm with N threads; default order; a `-bB`
+ *                                   suffix, e.g. auto-b1 or wasm-2-b4, sets the renderer's maxBatch to B)
  *   FIRST_SOUND_GPU_CAP_SEC=120     (webgl/webgpu: give up on the first sound after this; the bank is not waited for)
  *   FIRST_SOUND_BANK_CAP_SEC=300    (other cases: give up on the bank after this)
  *   FIRST_SOUND_MODEL=/models/default/   (a model URL under the repo's models/ folder)
@@ -40,6 +41,8 @@ interface FirstSoundCase {
   /** The element's `backend` ('auto' = the attribute left out, as in the demo). */
   readonly backend: 'auto' | 'webgpu' | 'webgl' | 'wasm';
   readonly threads?: number;
+  /** The renderer's maxBatch (default: the batch rule's). */
+  readonly maxBatch?: number;
   /** Whether to wait for the whole bank (false: first sound only). */
   readonly bank: boolean;
 }
@@ -47,11 +50,14 @@ interface FirstSoundCase {
 /** Parses FIRST_SOUND_CASES. */
 export function parseCases(text: string): FirstSoundCase[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean).map((label) => {
-    const m = /^wasm-(\d+)$/.exec(label);
-    if (m) return { label, backend: 'wasm', threads: Number(m[1]), bank: true };
-    if (label === 'auto' || label === 'wasm') return { label, backend: label, bank: true };
-    if (label === 'webgl' || label === 'webgpu') return { label, backend: label, bank: false };
-    throw new Error(`FIRST_SOUND_CASES: unknown case '${label}' (auto, wasm, wasm-N, webgl, webgpu)`);
+    const m = /^(auto|wasm|webgl|webgpu|wasm-(\d+))(?:-b(\d+))?$/.exec(label);
+    if (!m) throw new Error(`FIRST_SOUND_CASES: unknown case '${label}' (auto, wasm, wasm-N, webgl, webgpu; optional -bB suffix)`);
+    const maxBatch = m[3] ? Number(m[3]) : undefined;
+    if (maxBatch !== undefined && maxBatch < 1) throw new Error(`FIRST_SOUND_CASES: '${label}': batch must be ≥ 1`);
+    const base = { label, ...(maxBatch ? { maxBatch } : {}) };
+    if (m[2]) return { ...base, backend: 'wasm', threads: Number(m[2]), bank: true };
+    const backend = m[1] as 'auto' | 'wasm' | 'webgl' | 'webgpu';
+    return { ...base, backend, bank: backend === 'auto' || backend === 'wasm' };
   });
 }
 
@@ -179,7 +185,7 @@ async function measure(c: FirstSoundCase, staticDir: string, model: string, caps
     return f.marks[k] !== undefined || f.errors.length > 0;
   }, key, { timeout: timeoutMs, polling: 100 }).then(() => true, () => false);
   try {
-    await opened.page.goto(`${opened.url}/index.html?backend=${c.backend}${c.threads ? `&threads=${c.threads}` : ''}&model=${encodeURIComponent(model)}`);
+    await opened.page.goto(`${opened.url}/index.html?backend=${c.backend}${c.threads ? `&threads=${c.threads}` : ''}${c.maxBatch ? `&max-batch=${c.maxBatch}` : ''}&model=${encodeURIComponent(model)}`);
     const soundCapped = !(await waitFor('audible', c.bank ? capsMs.bank : capsMs.gpu));
     const bankCapped = !c.bank || soundCapped || !(await waitFor('bank', capsMs.bank));
     const state = await opened.page.evaluate(() => (window as unknown as { firstSound: FirstSoundState }).firstSound);

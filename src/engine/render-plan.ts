@@ -38,10 +38,15 @@ export function orderPitches(pitches: readonly number[], priority: readonly numb
   return orderRequests(pitches.map((pitch) => ({ pitch })), priority).map((i) => pitches[i]!);
 }
 
-/** Splits `order` into consecutive batches of at most `maxBatch`. */
-export function planBatches<T>(order: readonly T[], maxBatch: number): T[][] {
+/**
+ * Splits `order` into consecutive batches: the first of at most `firstBatch` (default `maxBatch`), the rest of at
+ * most `maxBatch`. A small first batch makes the first (priority) note audible after one note's work, not a batch's.
+ */
+export function planBatches<T>(order: readonly T[], maxBatch: number, firstBatch = maxBatch): T[][] {
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
+  if (!Number.isInteger(firstBatch) || firstBatch < 1) throw new Error(`firstBatch must be a positive integer, got ${firstBatch}`);
   const out: T[][] = [];
-  for (let i = 0; i < order.length; i += maxBatch) out.push(order.slice(i, i + maxBatch));
+  if (order.length > 0) out.push(order.slice(0, Math.min(firstBatch, maxBatch)));
+  for (let i = out[0]?.length ?? 0; i < order.length; i += maxBatch) out.push(order.slice(i, i + maxBatch));
   return out;
 }

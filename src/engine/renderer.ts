@@ -238,7 +238,8 @@ export class NoteRenderer {
     const resampler = this.resamplerFor(sampleRateHz);
     const order = orderRequests(requests, opts.priority ?? []);
     let index = 0;
-    for (const batch of planBatches(order, this.batchLimit)) {
+    // The first batch is one note: the priority (held) pitch sounds after one note's work, whatever the batch size.
+    for (const batch of planBatches(order, this.batchLimit, 1)) {
       // Yield to the event loop: on wasm/cpu, data() resolves in microtasks, and without a macrotask turn a
       // Worker would never see the cancel / next-latent message that should stop this render.
       await yieldToEventLoop();

@@ -17,6 +17,11 @@ test('planBatches chunks in order and checks its bound', () => {
   assert.deepEqual(planBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
   assert.deepEqual(planBatches([], 3), []);
   assert.throws(() => planBatches([1], 0), /positive integer/);
+  // A first batch of one, then full batches; firstBatch never exceeds maxBatch.
+  assert.deepEqual(planBatches([1, 2, 3, 4, 5, 6], 4, 1), [[1], [2, 3, 4, 5], [6]]);
+  assert.deepEqual(planBatches([1, 2, 3], 2, 5), [[1, 2], [3]]);
+  assert.deepEqual(planBatches([], 4, 1), []);
+  assert.throws(() => planBatches([1], 2, 0), /firstBatch must be a positive integer/);
 });
 
 test('batch rule: paper activations from the config, bounded by the adapter limit and the budget', async () => {

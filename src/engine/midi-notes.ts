@@ -61,6 +61,8 @@ export interface MidiNoteWarnings {
   emptySelectedTracks: number[];
   /** Notes that end after `maxDurationSec` (cut there). */
   cutAtMaxDuration: number;
+  /** Note-on velocities above 127 (a corrupt data byte: @tonejs/midi does not mask it), clamped to 127. */
+  velocityClamped: number;
   /** Human-readable lines, one per non-zero count. */
   messages: string[];
 }
@@ -211,7 +213,7 @@ export function parseMidiNotes(bytes: Uint8Array, options: Partial<MidiNoteOptio
   }
   const w: MidiNoteWarnings = {
     folded: 0, droppedOutOfRange: 0, drumsSkipped: 0, notSelected: 0, zeroLength: 0,
-    emptySelectedTracks: [], cutAtMaxDuration: 0, messages: [],
+    emptySelectedTracks: [], cutAtMaxDuration: 0, velocityClamped: 0, messages: [],
   };
   const fileEndSec = Math.max(0, ...midi.tracks.map((t) => t.duration));
   // CC64 is a channel message: collect it per channel across tracks (a program change splits a channel's events
@@ -242,6 +244,9 @@ export function parseMidiNotes(bytes: Uint8Array, options: Partial<MidiNoteOptio
     }
     for (const n of t.notes) {
       if (!Number.isFinite(n.time) || !Number.isFinite(n.duration)) throw new Error(`track ${ti}: a note has no finite time (corrupt tempo map?)`);
+      if (n.time < 0) {
+        throw new Error(`corrupt MIDI file: track ${ti} has a note at ${n.time.toFixed(3)} s, before the start (a delta time beyond MIDI's 4-byte limit?)`);
+      }
       if (!(n.duration > 0)) {
         w.zeroLength++;
         continue;
@@ -255,7 +260,12 @@ export function parseMidiNotes(bytes: Uint8Array, options: Partial<MidiNoteOptio
         pitch = foldPitch(pitch);
         w.folded++;
       }
-      raw.push({ pitch, sourcePitch: n.midi, startSec: n.time, keyUpSec: n.time + n.duration, velocity: n.velocity, track: ti, channel });
+      let velocity = n.velocity;
+      if (velocity > 1) {
+        velocity = 1;
+        w.velocityClamped++;
+      }
+      raw.push({ pitch, sourcePitch: n.midi, startSec: n.time, keyUpSec: n.time + n.duration, velocity, track: ti, channel });
     }
   });
   raw.sort((a, b) => a.startSec - b.startSec || a.pitch - b.pitch);
@@ -293,6 +303,7 @@ export function parseMidiNotes(bytes: Uint8Array, options: Partial<MidiNoteOptio
   if (w.drumsSkipped) w.messages.push(`${w.drumsSkipped} drum notes (channel 10) skipped; include them with includeDrums`);
   if (w.zeroLength) w.messages.push(`${w.zeroLength} notes of zero length left out`);
   if (w.emptySelectedTracks.length) w.messages.push(`selected tracks without notes: ${w.emptySelectedTracks.join(', ')}`);
+  if (w.velocityClamped) w.messages.push(`${w.velocityClamped} note velocities above 127 (corrupt data bytes?) clamped to 127`);
   if (w.cutAtMaxDuration) w.messages.push(`${w.cutAtMaxDuration} notes cut at the ${o.maxDurationSec} s limit`);
   if (notes.length === 0) {
     const why = [

@@ -140,3 +140,25 @@ test('a file longer than maxDurationSec is cut there with a warning', () => {
   assert.equal(list.warnings.cutAtMaxDuration, 2);
   assert.equal(list.durationSec, 5);
 });
+
+/** A format-0 SMF (96 ticks per quarter) with one track of raw `events` bytes. */
+function rawSmf(events: number[]): Uint8Array {
+  const n = events.length;
+  return Uint8Array.from([
+    0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96,
+    0x4d, 0x54, 0x72, 0x6b, n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255, ...events,
+  ]);
+}
+
+test('corrupt bytes the fault suite found: a velocity byte above 127 is clamped with a warning; a 5-byte delta time is an error', () => {
+  // Note-on velocity byte 200: @tonejs/midi reads 200/127, which would play at (200/127)² ≈ 2.5× full gain.
+  const loud = parseMidiNotes(rawSmf([0, 0x90, 60, 200, 96, 0x80, 60, 64, 0, 0xff, 0x2f, 0]));
+  assert.equal(loud.notes[0]!.velocity, 1);
+  assert.equal(loud.warnings.velocityClamped, 1);
+  assert.deepEqual(loud.warnings.messages, ['1 note velocities above 127 (corrupt data bytes?) clamped to 127']);
+  // A delta time of five bytes overflows into a negative time.
+  assert.throws(
+    () => parseMidiNotes(rawSmf([0xff, 0xff, 0xff, 0xff, 0x7f, 0x90, 60, 100, 96, 0x80, 60, 64, 0, 0xff, 0x2f, 0])),
+    /corrupt MIDI file: track 0 has a note at -0\.005 s, before the start/,
+  );
+});

@@ -173,6 +173,9 @@ export function parseManifest(raw: unknown, file = WEIGHTS_MANIFEST_JSON): Manif
         fail(file, `variable "${entry.name}": shape must be an array of non-negative integers, got ${JSON.stringify(entry.shape)}`);
       }
       if (typeof entry.dtype !== 'string') fail(file, `variable "${entry.name}": dtype must be a string`);
+      if (entry.quantization === undefined && BYTES_PER_DTYPE[entry.dtype] === undefined) {
+        fail(file, `variable "${entry.name}" has unsupported dtype ${JSON.stringify(entry.dtype)} (${Object.keys(BYTES_PER_DTYPE).join(', ')})`);
+      }
       if (entry.quantization === null) delete entry.quantization;
       if (entry.quantization !== undefined) {
         const problem = quantizationProblem(entry.quantization, entry.dtype);

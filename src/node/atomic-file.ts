@@ -2,10 +2,11 @@
  * Files that are never seen half-written (Node): the bytes go to a temporary sibling, are fsynced, then renamed over
  * the destination, and the directory is fsynced. A full disk, a file-size limit or a kill at any moment leaves the
  * previous file whole (or no file), never a truncated one. The one implementation for the CLI's WAVs and the
- * trainer's checkpoints, run.json, metrics and landed models.
+ * trainer's checkpoints, run.json, metrics and landed models; `writeDirAtomic` does the same for a directory of
+ * files that belong together (an exported model: shards + manifest + model.json).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** What the usual write failures mean, by errno code. */
@@ -83,4 +84,84 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw writeError(target, e, previousMode !== undefined);
   }
   fsyncDir(dirname(target));
+}
+
+/** True when a process `pid` exists on this machine (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Sibling staging names of writeDirAtomic: `.NAME.PID-RANDOM.tmp` (being written) and `.old` (being replaced). */
+function stagingName(target: string, pid: number, kind: 'tmp' | 'old'): string {
+  return join(dirname(target), `.${basename(target)}.${pid}-${randomBytes(4).toString('hex')}.${kind}`);
+}
+
+/**
+ * Cleans up after a writeDirAtomic that was killed: its `.tmp` staging folders are removed, and when it died between
+ * its two renames (the destination gone, the previous copy parked as `.old`), the previous copy is put back.
+ */
+function recoverStaging(target: string): void {
+  const prefix = `.${basename(target)}.`;
+  const parent = dirname(target);
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    const m = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]{8}\.(tmp|old)$/.exec(name.slice(prefix.length)) : null;
+    if (!m || processAlive(Number(m[1]))) continue;
+    const path = join(parent, name);
+    if (m[2] === 'old' && !existsSync(target)) renameSync(path, target);
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Replaces directory `dir` with exactly `files` (name → bytes), atomically: they are written and fsynced into a
+ * staging sibling, the old directory is renamed aside, the staging one renamed in, the old one removed. Readers see
+ * the whole old set or the whole new one, never new shards beside an old manifest; a kill leaves staging siblings
+ * that the next call cleans up (putting the old copy back if the kill fell between the renames). An existing `dir`
+ * is only replaced when every entry in it passes `replaceable` (so a folder holding anything else is refused, naming
+ * the entries, and never deleted). Throws "cannot write DIR: WHY" on a failed write, the old directory kept.
+ */
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array | string>, replaceable: (name: string) => boolean): void {
+  const target = resolve(dir);
+  recoverStaging(target);
+  let exists = false;
+  try {
+    const s = statSync(target);
+    if (!s.isDirectory()) throw new Error(`cannot write ${target}: a file of that name is in the way (not a directory)`);
+    exists = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (exists) {
+    const others = readdirSync(target).filter((n) => !replaceable(n));
+    if (others.length) {
+      throw new Error(`${target} holds other files (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}): not replacing it; write to an empty or new directory`);
+    }
+  }
+  const staging = stagingName(target, process.pid, 'tmp');
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    mkdirSync(staging);
+    for (const [name, bytes] of files) writeFileSynced(join(staging, name), bytes, 'wx');
+    fsyncDir(staging);
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    throw writeError(target, e, exists);
+  }
+  const old = stagingName(target, process.pid, 'old');
+  if (exists) renameSync(target, old);
+  try {
+    renameSync(staging, target);
+  } catch (e) {
+    if (exists) renameSync(old, target);
+    rmSync(staging, { recursive: true, force: true });
+    throw writeError(target, e, exists);
+  }
+  fsyncDir(dirname(target));
+  if (exists) rmSync(old, { recursive: true, force: true });
 }

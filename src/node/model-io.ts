@@ -2,7 +2,7 @@
  * Model directories on disk (Node): a fetch for loadModel that reads files (and http(s) under a timeout, http-fetch.ts),
  * `loadModelFromDisk`, and `saveModelDir`, which the trainer's export calls.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +12,7 @@ import { type ModelMeta, MODEL_JSON, WEIGHTS_MANIFEST_JSON, encodeModelDir, read
 import type { WeightQuantization } from '../engine/weight-quantization.ts';
 import { type FetchFn, type LoadOptions, type LoadedModel, type ResponseLike, loadModel } from '../engine/weights.ts';
 import { DEFAULT_FETCH_TIMEOUT_SEC, httpFetch } from './http-fetch.ts';
+import { writeDirAtomic } from './atomic-file.ts';
 
 function fileResponse(bytes: Uint8Array | null, status: number, statusText: string): ResponseLike {
   return {
@@ -70,6 +71,11 @@ export function loadModelFromDisk(source: string, opts: Omit<LoadOptions, 'fetch
   return loadModel(source, { ...rest, fetchFn: fetchTimeoutSec === undefined ? nodeFetch : createNodeFetch({ timeoutSec: fetchTimeoutSec }) });
 }
 
+/** Files a model directory holds (saveModelDir replaces a directory only when it holds nothing else). */
+export function isModelFile(name: string): boolean {
+  return name === MODEL_JSON || name === WEIGHTS_MANIFEST_JSON || name.endsWith('.bin');
+}
+
 /** What saveModelDir writes. */
 export interface SaveModelInput {
   config: ModelConfig;
@@ -96,8 +102,9 @@ export interface SaveModelOptions {
 }
 
 /**
- * Writes a model directory: model.json ("gansynth-web/1"), weights_manifest.json and .bin shards (4 MiB by default).
- * Returns the files written (relative names). The tensors are read, not disposed.
+ * Writes a model directory: model.json ("gansynth-web/1"), weights_manifest.json and .bin shards (4 MiB by default),
+ * all at once (writeDirAtomic): an existing model directory is replaced whole or not at all, and a directory holding
+ * anything but model files is refused. Returns the files written (relative names). The tensors are read, not disposed.
  */
 export async function saveModelDir(dir: string, model: SaveModelInput, opts: SaveModelOptions = {}): Promise<string[]> {
   const specs = generatorParamSpecs(model.config, { allToRgb: opts.allToRgb });
@@ -107,17 +114,11 @@ export async function saveModelDir(dir: string, model: SaveModelInput, opts: Sav
     normalization: model.normalization ?? model.config.normalization,
     meta: { ...(model.meta ?? {}) },
   }, { emaSuffix: opts.magentaLayout, shardBytes: opts.shardBytes, quantize: opts.quantize });
-  await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  for (const [name, bytes] of encoded.shards) {
-    await writeFile(join(dir, name), bytes);
-    written.push(name);
-  }
-  await writeFile(join(dir, WEIGHTS_MANIFEST_JSON), JSON.stringify(encoded.manifest, null, 1));
-  written.push(WEIGHTS_MANIFEST_JSON);
-  if (!opts.magentaLayout) {
-    await writeFile(join(dir, MODEL_JSON), JSON.stringify(encoded.modelJson, null, 2) + '\n');
-    written.push(MODEL_JSON);
-  }
+  const files = new Map<string, Uint8Array | string>(encoded.shards);
+  files.set(WEIGHTS_MANIFEST_JSON, JSON.stringify(encoded.manifest, null, 1));
+  if (!opts.magentaLayout) files.set(MODEL_JSON, JSON.stringify(encoded.modelJson, null, 2) + '\n');
+  // The whole directory at once: a kill or a full disk never leaves new shards beside an old manifest.
+  writeDirAtomic(dir, files, isModelFile);
+  const written = [...files.keys()];
   return written;
 }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSynced } from '../../../src/node/atomic-file.ts';
+import { processAlive, writeFileSynced } from '../../../src/node/atomic-file.ts';
 
 /** File name of the lock inside a run directory. */
 export const RUN_LOCK_FILE = 'train.lock';
@@ -34,16 +34,6 @@ export interface RunLock {
 /** Path of a run directory's lock. */
 export function runLockPath(runDir: string): string {
   return join(runDir, RUN_LOCK_FILE);
-}
-
-/** True when a process `pid` exists on this machine (EPERM: it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(path: string): { text: string; info: RunLockInfo | null } | null {

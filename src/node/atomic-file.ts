@@ -61,13 +61,14 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
- * Writes `data` to `path` atomically: a temporary sibling `.NAME.PID-RANDOM.tmp` (removed on any failure), fsync,
- * rename over `path`, fsync of the directory. A reader (or a crash) sees the old file or the new one, never part of
+ * Writes `data` to `path` atomically: a temporary sibling `.NAME.PID-RANDOM.tmp` (removed on any failure, and by
+ * the next write to `path` when a kill left it), fsync, rename over `path`, fsync of the directory. A reader (or a crash) sees the old file or the new one, never part of
  * one. The new file keeps an old file's permission bits. Throws "cannot write PATH: WHY" (disk full, file-size
  * limit, permission…; "the previous file is kept" when there was one).
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const target = resolve(path);
+  recoverStaging(target);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let previousMode: number | undefined;
   try {
@@ -102,8 +103,9 @@ function stagingName(target: string, pid: number, kind: 'tmp' | 'old'): string {
 }
 
 /**
- * Cleans up after a writeDirAtomic that was killed: its `.tmp` staging folders are removed, and when it died between
- * its two renames (the destination gone, the previous copy parked as `.old`), the previous copy is put back.
+ * Cleans up after a writeFileAtomic / writeDirAtomic that was killed (its PID gone): its `.tmp` staging files and
+ * folders are removed, and when a directory write died between its two renames (the destination gone, the previous
+ * copy parked as `.old`), the previous copy is put back.
  */
 function recoverStaging(target: string): void {
   const prefix = `.${basename(target)}.`;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeDirAtomic } from '../../src/node/atomic-file.ts';
+import { writeDirAtomic, writeFileAtomic } from '../../src/node/atomic-file.ts';
 
 const modelFile = (n: string) => n.endsWith('.bin') || n.endsWith('.json');
 const read = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
@@ -64,4 +64,12 @@ test('after a kill: a dead writer\'s staging is removed, and its parked old copy
   writeDirAtomic(dir, new Map([['a.bin', 'v3']]), modelFile);
   assert.deepEqual(read(dir), { 'a.bin': 'v3' });
   assert.deepEqual(readdirSync(root).sort(), [`.model.${process.pid}-00000000.tmp`, 'model', 'other']);
+});
+
+test('writeFileAtomic removes the temporary a killed writer of the same file left, not a live writer\'s', () => {
+  const root = mkdtempSync(join(tmpdir(), 'atomic-dir-'));
+  writeFileSync(join(root, `.song.wav.${DEAD_PID}-0123abcd.tmp`), 'half a WAV');
+  writeFileSync(join(root, `.song.wav.${process.pid}-00000000.tmp`), 'being written');
+  writeFileAtomic(join(root, 'song.wav'), 'RIFF');
+  assert.deepEqual(readdirSync(root).sort(), [`.song.wav.${process.pid}-00000000.tmp`, 'song.wav']);
 });

@@ -19,6 +19,7 @@ import { runCli } from '../../src/node/cli/index.ts';
 import { writeFileAtomic } from '../../src/node/cli/common/file-output.ts';
 import { savePresetBank } from '../../src/engine/presets.ts';
 import { writeMidi } from './midi-fixtures.ts';
+import { mountSmallTmpfs } from './support/tmpfs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-output-safety');
@@ -120,15 +121,6 @@ test('a WAV write that fails half-way (EFBIG under ulimit -f) keeps the old file
   assert.equal(decodeWav(readFileSync(song)).channels[0]!.length, 800);
   assert.deepEqual(tmpFiles(dir), []);
 });
-
-/** Mounts a 64 KiB tmpfs at `dir`; returns why not when this machine does not allow it. */
-function mountSmallTmpfs(dir: string): string | null {
-  if (process.platform !== 'linux') return `tmpfs mounts are Linux-only (${process.platform})`;
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-  mkdirSync(dir, { recursive: true });
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
-  return m.status === 0 ? null : `mount -t tmpfs failed: ${(m.stderr || m.error?.message || '').trim()}`;
-}
 
 test('disk full (ENOSPC on a 64 KiB tmpfs): the error names the file, the old WAV is kept, no temporary file', async (t) => {
   const tmpfs = join(OUT, 'tmpfs');

@@ -21,6 +21,7 @@ import { RUN_LOCK_FILE, acquireRunLock, withRunLock } from '../src/train/run-loc
 import { readRunInfo, runTraining } from '../src/train/run.ts';
 import { Trainer } from '../src/train/trainer-loop.ts';
 import { cpuTraining, testData, testTrainConfig } from './train-fixtures.ts';
+import { mountSmallTmpfs } from '../../test/unit/support/tmpfs.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gansynth-rundir-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -136,15 +137,6 @@ test('a damaged state.json or run.json is an error naming the file', async () =>
   writeFileSync(join(runDir, 'run.json'), '{"format": "gansynth-trai');
   assert.throws(() => readRunInfo(runDir), named(join(runDir, 'run.json'), /not valid JSON/));
 });
-
-/** Mounts a 64 KiB tmpfs at `dir` (as test/unit/cli-output-safety.test.ts does); returns why not where not allowed. */
-function mountSmallTmpfs(dir: string): string | null {
-  if (process.platform !== 'linux') return `tmpfs mounts are Linux-only (${process.platform})`;
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-  mkdirSync(dir, { recursive: true });
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
-  return m.status === 0 ? null : `mount -t tmpfs failed: ${(m.stderr || m.error?.message || '').trim()}`;
-}
 
 test('disk full (ENOSPC on a 64 KiB tmpfs): metrics and monitor samples name the file, no samples/*.tmp stays', async (t) => {
   const tmpfs = join(root, 'tmpfs');

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, writeFileAtomic, writeFileSynced } from '../../../src/node/atomic-file.ts';
+import { fsyncDir, writeError, writeFileAtomic, writeFileSynced } from '../../../src/node/atomic-file.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './configs.ts';
 import { validateTrainConfig } from './configs.ts';
@@ -115,9 +115,15 @@ export async function saveCheckpoint(runDir: string, meta: CheckpointMeta, tenso
   const finalDir = join(root, finalName);
   const tmpDir = join(root, `.tmp-${finalName}-${process.pid}`);
   rmSync(tmpDir, { recursive: true, force: true });
-  mkdirSync(tmpDir);
-  writeFileSynced(join(tmpDir, 'tensors.bin'), new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength));
-  writeFileSynced(join(tmpDir, 'state.json'), JSON.stringify({ format: CHECKPOINT_FORMAT, ...meta, tensors: entries }, null, 1));
+  try {
+    mkdirSync(tmpDir);
+    writeFileSynced(join(tmpDir, 'tensors.bin'), new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength));
+    writeFileSynced(join(tmpDir, 'state.json'), JSON.stringify({ format: CHECKPOINT_FORMAT, ...meta, tensors: entries }, null, 1));
+  } catch (e) {
+    // Disk full, quota…: no half checkpoint stays; the earlier checkpoints are untouched.
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw writeError(finalDir, e, false);
+  }
   fsyncDir(tmpDir);
   // A checkpoint of the same step can exist after a resume that re-ran steps: replace it.
   if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true });

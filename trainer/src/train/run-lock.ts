@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, writeFileSynced } from '../../../src/node/atomic-file.ts';
+import { processAlive, writeError, writeFileSynced } from '../../../src/node/atomic-file.ts';
 
 /** File name of the lock inside a run directory. */
 export const RUN_LOCK_FILE = 'train.lock';
@@ -74,7 +74,12 @@ export function acquireRunLock(runDir: string): RunLock {
   const mine: RunLockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
   const text = JSON.stringify(mine) + '\n';
   const tmp = `${path}.${token}.tmp`;
-  writeFileSynced(tmp, text, 'wx');
+  try {
+    writeFileSynced(tmp, text, 'wx');
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw writeError(path, e, false);
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

@@ -26,6 +26,11 @@ function formatValue(v: number): string {
   return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
 
+/** bench/results/<date>-<host><suffix>.json for a report (the one naming rule for bench and fault-suite results). */
+export function resultFile(outDir: string, report: { date: string; host: string }, suffix: string): string {
+  return join(outDir, `${report.date.slice(0, 19).replace(/[:T]/g, '-')}-${report.host.replace(/[^\w.-]/g, '_')}${suffix}.json`);
+}
+
 /** A bench to run: its file name and how to load its module (a dynamic import here, a static one in bench/gpu). */
 export type BenchEntry = [file: string, load: () => Promise<Partial<BenchModule>>];
 
@@ -39,7 +44,7 @@ export async function runBenches(entries: readonly BenchEntry[], outDir: string)
     date: new Date().toISOString(), host: hostname(), node: process.version, cpus: cpus()[0]?.model ?? 'unknown', cpuCount: cpus().length, failures: [], rows: [],
   };
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `${report.date.slice(0, 19).replace(/[:T]/g, '-')}-${report.host.replace(/[^\w.-]/g, '_')}.json`);
+  const file = resultFile(outDir, report, '');
   const save = (rows: readonly BenchRow[]) => writeFileSync(file, JSON.stringify({ ...report, rows }, null, 2) + '\n');
   for (const [f, load] of entries) {
     console.error(`bench: ${f} ...`);

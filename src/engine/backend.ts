@@ -291,7 +291,11 @@ export function noteActivationBytes(config: ModelConfig): NoteActivationBytes {
 
 /** Inputs of the batch rule. */
 export interface BatchRuleOptions {
-  /** Upper bound from the caller (default 8 on GPUs, 1 on wasm/cpu where batching gains nothing). */
+  /**
+   * Upper bound from the caller (default 8 on GPUs, 1 on wasm/cpu: batches of 4 on wasm made the paper bank only 2 %
+   * faster, 71.2 s vs 72.9 s, `FIRST_SOUND_CASES=auto,auto-b4 npm run bench -- first-sound`, not worth a superseded
+   * render running 4 notes on before it stops).
+   */
   maxBatch?: number;
   memoryBudgetBytes?: number;
 }

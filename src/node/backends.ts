@@ -82,7 +82,15 @@ async function tryBackend(name: NodeBackendName): Promise<boolean> {
 export async function useNodeBackend(name: NodeBackendName | 'auto' = 'auto'): Promise<NodeBackendName> {
   const order: NodeBackendName[] = name === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [name];
   for (const b of order) {
-    if (await tryBackend(b)) {
+    let started: boolean;
+    try {
+      started = await tryBackend(b);
+    } catch (e) {
+      // A named backend says why it cannot start; `auto` goes on (e.g. the optional `webgpu` package not installed).
+      if (name !== 'auto') throw e;
+      started = false;
+    }
+    if (started) {
       await tf.ready();
       if (name === 'auto' && b === 'webgpu' && isSoftwareWebgpu()) continue;
       return b;

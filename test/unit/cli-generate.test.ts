@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNodeBackend } from '../../src/node/backends.ts';
+import { isSoftwareWebgpu } from '../../src/engine/backend.ts';
 import { saveModelDir } from '../../src/node/model-io.ts';
 import { initGeneratorParams } from '../../src/engine/generator.ts';
 import { TINY_CONFIG } from '../../src/shared/model-config.ts';
@@ -83,8 +84,14 @@ test('generate --backend auto skips a software WebGPU adapter (SwiftShader here)
   const c = capture();
   assert.equal(await runCli(['generate', '--model', MODEL, '--pitch', '30', '--out', join(OUT, 'auto'), '--rate', '16000'], c.io), 0, c.err.join('\n'));
   const line = c.out.find((l) => l.startsWith('model ')) ?? '';
-  if (c.err.some((l) => /webgpu adapter is software/.test(l))) assert.match(line, /backend wasm/);
-  else assert.match(line, /backend (tensorflow|webgpu|wasm|cpu)/);
+  // The rule: tensorflow when tfjs-node is installed, else a hardware WebGPU adapter, else wasm (never cpu, never a
+  // software adapter, for inference).
+  const tfjsNode = await import('@tensorflow/tfjs-node').then(() => true, () => false);
+  const picked = /backend (\w+)/.exec(line)?.[1];
+  if (tfjsNode) assert.equal(picked, 'tensorflow', line);
+  else if (picked === 'webgpu') assert.equal(isSoftwareWebgpu(), false, `auto kept a software WebGPU adapter: ${line}`);
+  else assert.equal(picked, 'wasm', line);
+  if (c.err.some((l) => /webgpu adapter is software/.test(l))) assert.equal(picked, 'wasm', line);
   assert.equal(readdirSync(join(OUT, 'auto')).length, 1);
 });
 

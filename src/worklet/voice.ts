@@ -57,7 +57,7 @@ export class Voice {
   startFrame = 0.5;
   /** Envelope levels at the boundaries of a swap crossfade's segments (swap-curve.ts). */
   readonly curveLevels = new Float64Array(SWAP_CURVE_SEGMENTS + 1);
-  /** Segments of the swap curve being followed (0: none), the one in progress (1-based), and its length in frames. */
+  /** Segments of the swap curve being followed (0: none), how many have started, and the curve's length in frames. */
   curveSegments = 0;
   curveSegment = 0;
   curveFrames = 0;
@@ -135,33 +135,19 @@ export class Voice {
     from.followCurve(Stage.Fade, segments, frames);
   }
 
-  /** Follows `curveLevels` over `frames` in `segments` straight segments, in `stage` (Attack: ends held; Fade: ends). */
+  /**
+   * Follows `curveLevels` over `frames` in `segments` straight segments, in `stage` (Attack: ends held; Fade: ends).
+   * renderVoice starts each segment, the first one included (this leaves a segment of 0 frames before it), so the
+   * stepping runs only in its always-optimised loop: a rarely run method would box doubles in V8's interpreter.
+   */
   private followCurve(stage: typeof Stage.Attack | typeof Stage.Fade, segments: number, frames: number): void {
     this.stage = stage;
     this.curveSegments = segments;
     this.curveSegment = 0;
     this.curveFrames = frames;
-    this.nextCurveSegment();
-  }
-
-  /**
-   * Starts the next segment of the swap curve at its exact level; false (and the curve forgotten) when it is done.
-   * Called by renderVoice when a segment's frames run out: no arguments, no allocation.
-   */
-  nextCurveSegment(): boolean {
-    const i = this.curveSegment;
-    const n = this.curveSegments;
-    if (i >= n) {
-      this.curveSegments = 0;
-      return false;
-    }
-    const total = this.curveFrames;
-    const frames = Math.floor(((i + 1) * total) / n) - Math.floor((i * total) / n);
-    this.env = this.curveLevels[i]!;
-    this.envStep = (this.curveLevels[i + 1]! - this.env) / frames;
-    this.framesLeft = frames;
-    this.curveSegment = i + 1;
-    return true;
+    this.env = this.curveLevels[0]!;
+    this.envStep = 0;
+    this.framesLeft = 0;
   }
 
   /** Ramps from the current level to 0 in `frames` (release, or `Fade` for steals), then the voice ends. */
@@ -267,9 +253,20 @@ export function renderVoice(v: Voice, out: Float32Array, from: number, to: numbe
     env = eg / gain;
     v.framesLeft = left - n;
     if (left - n === 0) {
-      if (v.curveSegments > 0 && v.nextCurveSegment()) {
-        env = v.env; // a swap crossfade's next segment, from its exact level
-      } else if (v.stage === Stage.Attack) {
+      const segment = v.curveSegment;
+      const segments = v.curveSegments;
+      if (segment < segments) {
+        // A swap crossfade's next segment (swap-curve.ts), from its exact level; each ≥ 1 frame, summing to curveFrames.
+        const total = v.curveFrames;
+        const frames = Math.floor(((segment + 1) * total) / segments) - Math.floor((segment * total) / segments);
+        env = v.curveLevels[segment]!;
+        v.envStep = (v.curveLevels[segment + 1]! - env) / frames;
+        v.framesLeft = frames;
+        v.curveSegment = segment + 1;
+        continue;
+      }
+      v.curveSegments = 0;
+      if (v.stage === Stage.Attack) {
         env = 1;
         v.envStep = 0;
         v.framesLeft = Infinity;

@@ -141,6 +141,20 @@ describe('bank swap phase alignment', () => {
     }
   });
 
+  test('all-sound-off in the middle of a swap crossfade silences both voices within 5 ms', () => {
+    const { engine } = makeEngine();
+    const first = bankMessageFor(PITCH, 1, note(TIMBRE), RATE_HZ);
+    engine.handleMessage(first);
+    engine.handleMessage({ type: 'noteOn', pitch: PITCH, velocity: 127, frame: 0 });
+    render(engine, 12032);
+    engine.handleMessage(bankMessageFor(PITCH, 2, note(TIMBRE, -0.3), RATE_HZ, { samples: note(TIMBRE), sampleRateHz: RATE_HZ, bankId: 1, loop: first.loop }));
+    engine.handleMessage({ type: 'allSoundOff', frame: 12032 + 1000 }); // 1000 of the 3840 crossfade frames
+    const out = render(engine, 1000 + 240 + 512);
+    assert.ok(rmsDb(out, 0, 1000) > -20, 'sounding before');
+    assert.equal(rmsDb(out, 1000 + 240), -Infinity, 'silent 240 frames (5 ms) after all-sound-off');
+    assert.equal(engine.stats.activeVoices, 0);
+  });
+
   test('the worklet does not scan samples; the sender refuses a non-finite buffer where it is made', () => {
     const bad = note(TIMBRE);
     bad[1234] = NaN;

@@ -22,7 +22,7 @@ export interface BankSlot {
   readonly swap: SwapAlignment | null;
 }
 
-/** Envelope stages. `Fade` is the short steal / all-sound-off fade; it does not count toward polyphony. */
+/** Envelope stages. `Fade`: a steal's or all-sound-off's 5 ms fade, or a swap's outgoing voice; it does not count toward polyphony. */
 export const Stage = Object.freeze({ Free: 0, Attack: 1, Hold: 2, Release: 3, Fade: 4 } as const);
 /** One of Stage's values. */
 export type Stage = (typeof Stage)[keyof typeof Stage];

@@ -2,7 +2,7 @@
  * gansynth-web: the library's public API (browser and Node; Node-only helpers live in src/node and the trainer).
  * tfjs, lit, webmidi and @tonejs/midi stay external in the ESM build.
  */
-// Shared: constants, configs, randomness, audio files, f0, the worklet protocol and loop regions.
+// Shared: constants, configs, randomness, audio files, f0, the worklet protocol, loop regions and swap alignment.
 export * from './shared/constants.ts';
 export * from './shared/model-config.ts';
 export * from './shared/random.ts';
@@ -10,6 +10,7 @@ export * from './shared/wav.ts';
 export * from './shared/pitch.ts';
 export * from './shared/protocol.ts';
 export * from './shared/loop.ts';
+export * from './shared/swap-align.ts';
 
 // Engine: spectral ops, generator, weights, rendering, latents and presets, MIDI files.
 export * from './engine/spectral.ts';

@@ -17,8 +17,9 @@ export const MAX_POLYPHONY = 256;
 /**
  * Events that may wait in the worklet's queue (scheduled ahead, or not yet due). The queue grows to hold them (in the
  * message handler, never in process()); beyond this many, note-ons, pedal-downs, bends and bend ranges are refused
- * (counted in `droppedEvents`, reported by an `error` at most once per second of audio), while note-offs, pedal-ups,
- * all-notes-off and all-sound-off are always queued, so a note never sounds forever. 25 bytes per event.
+ * (counted in `droppedEvents`, reported by an `error` at most once per second of audio), while note-offs, pedal-ups
+ * (sustain, sostenuto, soft), all-notes-off, all-sound-off and reset-all-controllers are always queued, so a note
+ * never sounds forever and no pedal sticks. 25 bytes per event.
  */
 export const MAX_QUEUED_EVENTS = 262_144;
 
@@ -63,9 +64,32 @@ export const DEFAULT_VOICE_CONFIG: VoiceConfig = Object.freeze({
 });
 
 /**
+ * How a held voice moves from the pitch's previous buffer to this one (a bank swap), measured by the sender off the
+ * audio thread (`findSwapAlignment`, src/shared/swap-align.ts) over the previous buffer's loop region. Applies only to
+ * voices playing the buffer whose `bankId` is `fromBankId` (bank ids should be unique per pitch); other held voices
+ * crossfade unaligned (offset 0, plain linear crossfade).
+ */
+export interface SwapAlignment {
+  /** `bankId` of the buffer this one was aligned against (the pitch's previous buffer). */
+  readonly fromBankId: number;
+  /**
+   * Frames of this buffer (0 ≤ offset < about one period of the pitch's f0) added to a held voice's read position
+   * when it swaps, so the new buffer continues the old one's waveform in phase instead of cancelling it.
+   */
+  readonly offsetFrames: number;
+  /** Normalised correlation (−1..1) of the two buffers at that offset: the crossfade's level compensation uses it. */
+  readonly correlation: number;
+  /** RMS of this buffer / RMS of the previous one over the same frames (> 0). */
+  readonly levelRatio: number;
+}
+
+/**
  * A note buffer for one pitch, its memory transferred (put `samples.buffer` in the transfer list; see
  * `transferListOf`). Replaces the pitch's previous buffer for new notes; held voices crossfade to it
  * (`swapCrossfadeSec`), released ones finish on the old one.
+ *
+ * Every sample must be finite: the worklet checks lengths and types only, never each sample (that pass would run on
+ * the audio thread). Senders check where the buffer is made: `findLoopRegion` refuses non-finite buffers.
  */
 export interface BankMessage {
   readonly type: 'bank';
@@ -78,6 +102,8 @@ export interface BankMessage {
   /** Rate of `samples`; the worklet reads at `sampleRateHz / contextRateHz` frames per output frame. */
   readonly sampleRateHz: number;
   readonly loop: LoopRegion;
+  /** Phase alignment for held voices swapping from the previous buffer (see SwapAlignment); omitted: unaligned. */
+  readonly swap?: SwapAlignment;
 }
 
 /**
@@ -94,6 +120,7 @@ export interface SharedBankMessage {
   readonly lengthFrames: number;
   readonly sampleRateHz: number;
   readonly loop: LoopRegion;
+  readonly swap?: SwapAlignment;
 }
 
 /** Start a voice. Velocity 1..127 → gain (velocity/127)²; velocity 0 is a note-off (MIDI running-status habit). */
@@ -118,6 +145,41 @@ export interface SustainMessage {
   readonly frame?: number;
 }
 
+/**
+ * Sostenuto pedal (CC66, down when value ≥ 64). On press, the voices whose keys are held at that moment are caught:
+ * they keep sounding after their note-off until the pedal is released. Notes started later are not caught; a second
+ * `down` while the pedal is down catches nothing new (controllers repeat CC66 values).
+ */
+export interface SostenutoMessage {
+  readonly type: 'sostenuto';
+  readonly down: boolean;
+  readonly frame?: number;
+}
+
+/** Gain of notes started under the soft pedal, dB (−6 dB: half the amplitude, about velocity × 0.71). */
+export const SOFT_PEDAL_GAIN_DB = -6;
+/** Shortest attack of notes started under the soft pedal, seconds (the engine's own attack is 2 ms). */
+export const SOFT_PEDAL_ATTACK_SEC = 0.01;
+
+/**
+ * Soft pedal (CC67, down when value ≥ 64; una corda). Notes started while it is down play at SOFT_PEDAL_GAIN_DB
+ * (−6 dB) with an attack of at least SOFT_PEDAL_ATTACK_SEC (10 ms, a rounder onset); sounding notes are unchanged.
+ */
+export interface SoftPedalMessage {
+  readonly type: 'softPedal';
+  readonly down: boolean;
+  readonly frame?: number;
+}
+
+/**
+ * CC121 reset all controllers: sustain, sostenuto and soft pedal up, pitch bend to centre (the bend range is kept,
+ * as RP-015 asks). Voices held only by a pedal release; voices whose key is down keep sounding.
+ */
+export interface ResetControllersMessage {
+  readonly type: 'resetControllers';
+  readonly frame?: number;
+}
+
 /** Pitch bend, -1..1 of the bend range (convert MIDI 14-bit values with `pitchBendFrom14Bit`). */
 export interface PitchBendMessage {
   readonly type: 'pitchBend';
@@ -132,13 +194,21 @@ export interface BendRangeMessage {
   readonly frame?: number;
 }
 
-/** CC123: release every voice with the normal release (pedal ignored; the pedal state is kept). */
+/**
+ * CC123: a note-off for every held key, as the MIDI spec asks: the voices' keys go up and they release normally,
+ * except those a pedal holds (sustain, or sostenuto for the keys it caught), which sound until that pedal is
+ * released. (Some keyboards send CC123 whenever the last key comes up; the pedal must outlast that.) To silence
+ * everything, pedals included, send `allSoundOff` (and `resetControllers`).
+ */
 export interface AllNotesOffMessage {
   readonly type: 'allNotesOff';
   readonly frame?: number;
 }
 
-/** CC120: every voice fades out within 5 ms (a fade rather than a cut, so no click). */
+/**
+ * CC120: every voice fades out within 5 ms (a fade rather than a cut, so no click), whatever holds it; longer fades
+ * in progress (a swap crossfade) are shortened to 5 ms. Pedal states are kept.
+ */
 export interface AllSoundOffMessage {
   readonly type: 'allSoundOff';
   readonly frame?: number;
@@ -162,6 +232,9 @@ export type ToWorklet =
   | NoteOnMessage
   | NoteOffMessage
   | SustainMessage
+  | SostenutoMessage
+  | SoftPedalMessage
+  | ResetControllersMessage
   | PitchBendMessage
   | BendRangeMessage
   | AllNotesOffMessage

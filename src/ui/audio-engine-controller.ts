@@ -9,11 +9,11 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { BANK_PITCHES } from '../shared/constants.ts';
-import { findLoopRegion } from '../shared/loop.ts';
 import {
   DEFAULT_VOICE_CONFIG, WORKLET_PROCESSOR_NAME, transferListOf,
-  type FromWorklet, type ToWorklet, type VoiceConfig, type VoiceStats,
+  type FromWorklet, type LoopRegion, type ToWorklet, type VoiceConfig, type VoiceStats,
 } from '../shared/protocol.ts';
+import { bankMessageFor } from '../shared/swap-align.ts';
 import { clockStamp, scheduledContextTime } from './midi-clock.ts';
 import { MidiInput } from './midi-input.ts';
 import type { MidiSink } from './midi-dispatch.ts';
@@ -46,6 +46,8 @@ export interface BankNote {
   readonly samples: Float32Array;
   readonly sampleRateHz: number;
   readonly bankId: number;
+  /** The loop region sent with it (the next render of the pitch is phase-aligned against this note's loop). */
+  readonly loop: LoopRegion;
 }
 
 /** Output level and voice settings; `{...DEFAULT_ENGINE_SETTINGS, ...partial}`. */
@@ -264,6 +266,25 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.post({ type: 'sustain', down, ...this.frameOf(timeSec) });
   }
 
+  // --- Pedals and CC121 (issue 12 §4; the worklet's rules: src/worklet/pedals.ts) ---
+
+  /** Sostenuto (CC66): on press, notes whose keys are down keep sounding after note-off until release. */
+  sostenuto(down: boolean, timeSec?: number): void {
+    this.post({ type: 'sostenuto', down, ...this.frameOf(timeSec) });
+  }
+
+  /** Soft pedal (CC67): notes started while it is down play 6 dB softer with a rounder (≥ 10 ms) attack. */
+  softPedal(down: boolean, timeSec?: number): void {
+    this.post({ type: 'softPedal', down, ...this.frameOf(timeSec) });
+  }
+
+  /** Reset all controllers (CC121): every pedal up (notes held only by pedals release), pitch bend to centre. */
+  resetControllers(timeSec?: number): void {
+    this.post({ type: 'resetControllers', ...this.frameOf(timeSec) });
+  }
+
+  // --- end of pedals ---
+
   pitchBend(value: number, timeSec?: number): void {
     this.post({ type: 'pitchBend', value, ...this.frameOf(timeSec) });
   }
@@ -322,11 +343,15 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.phase = 'idle';
   }
 
+  /**
+   * Off the audio thread, before the transfer: the loop region, the non-finite check (findLoopRegion throws) and
+   * the phase alignment of held notes' swap against the pitch's previous note (src/shared/swap-align.ts).
+   */
   private sendNote(pitch: number, samples: Float32Array, sampleRateHz: number, bankId: number): void {
-    const loop = findLoopRegion(samples, sampleRateHz);
-    this.notes.set(pitch, { samples, sampleRateHz, bankId });
+    const message = bankMessageFor(pitch, bankId, samples, sampleRateHz, this.notes.get(pitch));
+    this.notes.set(pitch, { samples, sampleRateHz, bankId, loop: message.loop });
     // The worklet gets its own copy (transferred); `samples` stays here for displays.
-    this.post({ type: 'bank', pitch, bankId, samples: samples.slice(), sampleRateHz, loop });
+    this.post({ ...message, samples: samples.slice() });
   }
 
   private frameOf(timeSec: number | undefined): { frame?: number } {

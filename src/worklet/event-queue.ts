@@ -12,6 +12,9 @@ export const EventKind = Object.freeze({
   BendRange: 5,
   AllNotesOff: 6,
   AllSoundOff: 7,
+  Sostenuto: 8,
+  SoftPedal: 9,
+  ResetControllers: 10,
 } as const);
 /** One of EventKind's values. */
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];

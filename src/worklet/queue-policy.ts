@@ -7,11 +7,24 @@ import { MAX_QUEUED_EVENTS, type ErrorMessage, type ToWorklet } from '../shared/
 import { EventKind } from './event-queue.ts';
 
 /**
- * True for events that end sound (note-off, pedal-up, all-notes-off, all-sound-off): never refused, whatever the
- * queue holds, since a dropped note-off leaves its note sounding forever. `a` is the event's first field.
+ * True for events that end sound or a pedal (note-off, sustain / sostenuto / soft pedal up, all-notes-off,
+ * all-sound-off, reset-all-controllers): never refused, whatever the queue holds, since a dropped note-off leaves its
+ * note sounding forever and a dropped pedal-up leaves the pedal stuck. `a` is the event's first field (1: down).
  */
 export function endsSound(kind: EventKind, a: number): boolean {
-  return kind === EventKind.NoteOff || kind === EventKind.AllNotesOff || kind === EventKind.AllSoundOff || (kind === EventKind.Sustain && a === 0);
+  switch (kind) {
+    case EventKind.NoteOff:
+    case EventKind.AllNotesOff:
+    case EventKind.AllSoundOff:
+    case EventKind.ResetControllers:
+      return true;
+    case EventKind.Sustain:
+    case EventKind.Sostenuto:
+    case EventKind.SoftPedal:
+      return a === 0;
+    default:
+      return false;
+  }
 }
 
 /** Counts refused events and says so without flooding the page: one `error` per second of audio at most. */

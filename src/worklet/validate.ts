@@ -3,7 +3,9 @@
  * message handler, never in process(), so it may allocate.
  */
 import { loopRegionError } from '../shared/loop.ts';
-import { DEFAULT_VOICE_CONFIG, MAX_POLYPHONY, type BankMessage, type SharedBankMessage, type VoiceConfig } from '../shared/protocol.ts';
+import {
+  DEFAULT_VOICE_CONFIG, MAX_POLYPHONY, type BankMessage, type SharedBankMessage, type SwapAlignment, type VoiceConfig,
+} from '../shared/protocol.ts';
 import type { BankSlot } from './voice.ts';
 
 /** Throws unless `pitch` is a MIDI note number 0..127. */
@@ -45,7 +47,10 @@ export function mergeVoiceConfig(base: VoiceConfig, patch: Partial<VoiceConfig> 
   return Object.freeze(c);
 }
 
-/** Validates a `bank` / `bankShared` message and builds the engine's immutable slot for it. */
+/**
+ * Validates a `bank` / `bankShared` message and builds the engine's immutable slot for it. Checks types, lengths and
+ * the loop region: O(1), never a pass over the samples (the sender checks they are finite; see BankMessage).
+ */
 export function bankSlotFromMessage(m: BankMessage | SharedBankMessage, contextRateHz: number): BankSlot {
   const pitch = checkPitch(m.pitch);
   if (typeof m.bankId !== 'number' || !Number.isFinite(m.bankId)) throw new RangeError(`bankId must be a finite number, got ${String(m.bankId)}`);
@@ -69,10 +74,7 @@ export function bankSlotFromMessage(m: BankMessage | SharedBankMessage, contextR
   if (typeof m.loop !== 'object' || m.loop === null) throw new TypeError('bank.loop must be {startFrame, endFrame, crossfadeFrames}');
   const loopError = loopRegionError(m.loop, samples.length);
   if (loopError) throw new RangeError(loopError);
-  // One pass here keeps NaN out of the audio path for good.
-  for (let i = 0; i < samples.length; i++) {
-    if (!Number.isFinite(samples[i]!)) throw new RangeError(`bank sample ${i} of pitch ${pitch} is not finite (${samples[i]})`);
-  }
+  const swap = m.swap === undefined ? null : checkSwapAlignment(m.swap, samples.length);
   return Object.freeze({
     pitch,
     bankId: m.bankId,
@@ -81,5 +83,19 @@ export function bankSlotFromMessage(m: BankMessage | SharedBankMessage, contextR
     loopStartFrame: m.loop.startFrame,
     loopEndFrame: m.loop.endFrame,
     crossfadeFrames: m.loop.crossfadeFrames,
+    swap,
+  });
+}
+
+/** Validates a bank message's `swap` (see SwapAlignment); returns a frozen copy. */
+function checkSwapAlignment(swap: unknown, lengthFrames: number): SwapAlignment {
+  if (typeof swap !== 'object' || swap === null) throw new TypeError('bank.swap must be {fromBankId, offsetFrames, correlation, levelRatio}');
+  const a = swap as Record<string, unknown>;
+  if (typeof a.fromBankId !== 'number' || !Number.isFinite(a.fromBankId)) throw new RangeError(`swap.fromBankId must be a finite number, got ${String(a.fromBankId)}`);
+  return Object.freeze({
+    fromBankId: a.fromBankId,
+    offsetFrames: checkNumber('swap.offsetFrames', a.offsetFrames, 0, lengthFrames),
+    correlation: checkNumber('swap.correlation', a.correlation, -1, 1),
+    levelRatio: checkNumber('swap.levelRatio', a.levelRatio, 1e-6, 1e6),
   });
 }

@@ -1,28 +1,32 @@
 /**
  * The voice engine (STYLE.md §2): everything the `gansynth-voices` processor does, as a pure class with no DOM and no
  * tfjs, so Node tests drive it frame by frame. The processor only forwards messages and process() here.
+ * This file: message dispatch, the event timeline, note-on / note-off, bank swaps, bend, mixing. The pool and
+ * stealing policy are in voice-pool.ts, the pedals in pedals.ts, the swap crossfade's gain law in swap-curve.ts.
  *
  * Policies (also in src/worklet/README.md):
- * - Polyphony: at most `config.polyphony` voices sound; a note-on beyond that steals released voices first (the
- *   quietest), then the oldest voice (held or pedal-sustained). A stolen voice fades to 0 in 5 ms (STEAL_FADE_SEC)
- *   alongside the new note instead of being cut, so a steal never clicks. Fading voices do not count.
- * - Velocity → gain: (velocity / 127)²  (-∞ … 0 dB; velocity 64 ≈ -6 dB, 32 ≈ -12 dB).
- * - Envelope: linear attack `attackSec`, hold at 1, linear release `releaseSec` from whatever level it is at.
- * - A repeated note (same pitch already held or pedal-sustained) releases the old voice and starts a new one.
- * - Sustain pedal: note-off while down marks the voice sustained; pedal up releases voices whose key is up.
+ * - Polyphony: at most `config.polyphony` voices sound; a note-on beyond that steals (voice-pool.ts: never a voice
+ *   under 50 ms old while another can go; released voices first, the quietest; then the oldest held). A stolen voice
+ *   fades to 0 in 5 ms (STEAL_FADE_SEC) alongside the new note instead of being cut, so a steal never clicks.
+ * - Velocity → gain: (velocity / 127)²  (-∞ … 0 dB; velocity 64 ≈ -6 dB, 32 ≈ -12 dB); soft pedal −6 dB more.
+ * - Envelope: linear attack `attackSec` (≥ 10 ms under the soft pedal), hold at 1, linear release `releaseSec`.
+ * - A repeated note (same pitch held by its key or a pedal) releases the old voice and starts a new one.
+ * - Pedals (pedals.ts): sustain, sostenuto, soft; all-notes-off is a key-up for every key (pedals still hold);
+ *   all-sound-off fades everything in 5 ms; reset-all-controllers lifts every pedal and centres the bend.
  * - Pitch bend: one bend for all voices; ratio 2^(value × rangeSemitones / 12), read at a fractional rate.
  * - Output: the mono mix × `outputGain`, written identically to every output channel (stereo by default).
- * - Bank swap: a new buffer for a pitch is used by later note-ons; held and pedal-sustained voices of that pitch
- *   crossfade to it at the same time into the note over `swapCrossfadeSec` (linear, equal-gain; the old voice fades
- *   like a steal and does not count toward polyphony); released voices finish on their old buffer. 0: none do.
+ * - Bank swap: a new buffer for a pitch is used by later note-ons; held voices of that pitch crossfade to it over
+ *   `swapCrossfadeSec`, at the same time into the note plus the sender's phase offset, on a level-compensated curve
+ *   (swap-curve.ts; the old voice fades and does not count toward polyphony); released voices finish on their old
+ *   buffer. 0: none do.
  * - Event queue: grows (in the message handler) to hold what a host schedules ahead; past MAX_QUEUED_EVENTS waiting,
  *   note-ons, pedal-downs and bends are refused and reported (at most once per second of audio), events that end
- *   sound (note-off, pedal-up, all-notes-off, all-sound-off) never are.
+ *   sound or a pedal never are (queue-policy.ts).
  */
 import {
   DEFAULT_VOICE_CONFIG,
-  MAX_POLYPHONY,
   MAX_QUEUED_EVENTS,
+  SOFT_PEDAL_ATTACK_SEC,
   type FromWorklet,
   type ToWorklet,
   type VoiceConfig,
@@ -30,8 +34,10 @@ import {
 } from '../shared/protocol.ts';
 import { DEFAULT_EVENT_CAPACITY, EventKind, EventQueue } from './event-queue.ts';
 import { OverflowReporter, endsSound } from './queue-policy.ts';
+import { Pedals } from './pedals.ts';
 import { bankSlotFromMessage, checkFrame, checkNumber, checkPitch, mergeVoiceConfig } from './validate.ts';
-import { Stage, Voice, renderVoice, type BankSlot, type MixState } from './voice.ts';
+import { MIN_STEAL_AGE_SEC, VoicePool } from './voice-pool.ts';
+import { Stage, renderVoice, type BankSlot, type MixState } from './voice.ts';
 
 /** Length of the fade a stolen voice (or all-sound-off) gets instead of a cut. */
 export const STEAL_FADE_SEC = 0.005;
@@ -41,25 +47,21 @@ export const DEFAULT_BEND_RANGE_SEMITONES = 2;
 /** How the engine talks back (the processor passes `port.postMessage`). */
 export type PostFn = (m: FromWorklet) => void;
 
-/** Voices the pool holds: the polyphony ceiling plus as many again for voices fading after a steal. */
-const POOL_SIZE = 2 * MAX_POLYPHONY;
-
 /** The sampler behind the worklet. Construct once per AudioWorkletNode; drive with handleMessage() and process(). */
 export class VoiceEngine {
   readonly sampleRateHz: number;
   private readonly post: PostFn;
   private cfg: VoiceConfig;
   private attackFrames = 0;
+  private softAttackFrames = 0;
   private releaseFrames = 1;
   private swapFrames = 0;
   private readonly stealFrames: number;
+  private readonly minStealAgeFrames: number;
   private readonly queue = new EventQueue(DEFAULT_EVENT_CAPACITY, Infinity);
   private readonly banks: (BankSlot | null)[] = new Array<BankSlot | null>(128).fill(null);
-  private readonly freeVoices: Voice[] = [];
-  private freeCount = 0;
-  private readonly activeVoices: Voice[] = [];
-  private activeCount = 0;
-  private pedalDown = false;
+  private readonly pool = new VoicePool();
+  private readonly pedals = new Pedals(this.pool);
   // Non-integer initial values: these fields hold doubles, and a Smi-typed field would be re-shaped on the audio path.
   private bendValue = 0.5;
   private bendRangeSemitones = 0.5;
@@ -79,12 +81,7 @@ export class VoiceEngine {
     this.cfg = mergeVoiceConfig(DEFAULT_VOICE_CONFIG, options);
     this.applyConfigFrames();
     this.stealFrames = Math.max(1, Math.round(STEAL_FADE_SEC * sampleRateHz));
-    for (let i = 0; i < POOL_SIZE; i++) {
-      const v = new Voice();
-      this.freeVoices.push(v);
-      this.activeVoices.push(v); // placeholder so the dense active list never grows
-    }
-    this.freeCount = POOL_SIZE;
+    this.minStealAgeFrames = Math.round(MIN_STEAL_AGE_SEC * sampleRateHz);
     this.mix.bendRatio = 1; // created as 1.5 so the field is a double from the start
     this.bendValue = 0;
     this.bendRangeSemitones = DEFAULT_BEND_RANGE_SEMITONES;
@@ -101,7 +98,7 @@ export class VoiceEngine {
     for (const b of this.banks) if (b) bankPitches++;
     return {
       currentFrame: this.nextFrame,
-      activeVoices: this.activeCount,
+      activeVoices: this.pool.activeCount,
       peakVoices: this.peakVoices,
       stolenVoices: this.stolenVoices,
       notesWithoutBank: this.notesWithoutBank,
@@ -113,17 +110,19 @@ export class VoiceEngine {
   }
 
   /** A snapshot of the sounding voices, oldest first (for tests and debugging; allocates, so not for process()). */
-  describeVoices(): { pitch: number; stage: keyof typeof Stage; env: number; gate: boolean; sustained: boolean; bankId: number }[] {
+  describeVoices(): { pitch: number; stage: keyof typeof Stage; env: number; gain: number; gate: boolean; sustained: boolean; sostenuto: boolean; bankId: number }[] {
     const names = Object.keys(Stage) as (keyof typeof Stage)[];
-    return this.activeVoices
-      .slice(0, this.activeCount)
+    return this.pool.active
+      .slice(0, this.pool.activeCount)
       .sort((a, b) => a.serial - b.serial)
       .map((v) => ({
         pitch: v.pitch,
         stage: names.find((k) => Stage[k] === v.stage)!,
         env: v.env,
+        gain: v.gain,
         gate: v.gate,
         sustained: v.sustained,
+        sostenuto: v.sostenuto,
         bankId: v.bank?.bankId ?? -1,
       }));
   }
@@ -165,8 +164,16 @@ export class VoiceEngine {
         this.enqueue(EventKind.NoteOff, m.frame, checkPitch(m.pitch), 0, m.type);
         return;
       case 'sustain':
-        if (typeof m.down !== 'boolean') throw new TypeError(`sustain.down must be a boolean, got ${String(m.down)}`);
-        this.enqueue(EventKind.Sustain, m.frame, m.down ? 1 : 0, 0, m.type);
+        this.enqueue(EventKind.Sustain, m.frame, pedalDown(m), 0, m.type);
+        return;
+      case 'sostenuto':
+        this.enqueue(EventKind.Sostenuto, m.frame, pedalDown(m), 0, m.type);
+        return;
+      case 'softPedal':
+        this.enqueue(EventKind.SoftPedal, m.frame, pedalDown(m), 0, m.type);
+        return;
+      case 'resetControllers':
+        this.enqueue(EventKind.ResetControllers, m.frame, 0, 0, m.type);
         return;
       case 'pitchBend':
         this.enqueue(EventKind.PitchBend, m.frame, checkNumber('pitchBend.value', m.value, -1, 1), 0, m.type);
@@ -210,6 +217,7 @@ export class VoiceEngine {
   private applyConfigFrames(): void {
     this.swapFrames = Math.round(this.cfg.swapCrossfadeSec * this.sampleRateHz);
     this.attackFrames = Math.round(this.cfg.attackSec * this.sampleRateHz);
+    this.softAttackFrames = Math.max(this.attackFrames, Math.round(SOFT_PEDAL_ATTACK_SEC * this.sampleRateHz));
     this.releaseFrames = Math.max(1, Math.round(this.cfg.releaseSec * this.sampleRateHz));
   }
 
@@ -249,24 +257,15 @@ export class VoiceEngine {
   }
 
   private renderSlice(out: Float32Array, from: number, to: number): void {
-    const active = this.activeVoices;
+    const pool = this.pool;
+    const active = pool.active;
     const mix = this.mix;
     let k = 0;
-    while (k < this.activeCount) {
+    while (k < pool.activeCount) {
       const v = active[k]!;
       if (renderVoice(v, out, from, to, mix)) k++;
-      else this.release(k);
+      else pool.release(k);
     }
-  }
-
-  /** Moves active voice `k` back to the free list (the last active voice takes its place). */
-  private release(k: number): void {
-    const v = this.activeVoices[k]!;
-    v.free();
-    const last = --this.activeCount;
-    this.activeVoices[k] = this.activeVoices[last]!;
-    this.activeVoices[last] = v;
-    this.freeVoices[this.freeCount++] = v;
   }
 
   /** Applies the queue's earliest event; reads its fields in place (see EventQueue on boxing). */
@@ -274,21 +273,32 @@ export class VoiceEngine {
     const q = this.queue;
     const h = q.head;
     const kind = q.kinds[h]! as EventKind;
+    const pool = this.pool;
     switch (kind) {
       case EventKind.NoteOn:
         this.noteOn(q.as[h]! | 0, q.bs[h]! | 0);
         return;
-      case EventKind.NoteOff:
-        this.noteOff(q.as[h]! | 0);
-        return;
-      case EventKind.Sustain:
-        this.pedalDown = q.as[h] === 1;
-        if (!this.pedalDown) {
-          for (let k = 0; k < this.activeCount; k++) {
-            const v = this.activeVoices[k]!;
-            if (v.sustained) v.rampDown(Stage.Release, this.releaseFrames);
-          }
+      case EventKind.NoteOff: {
+        const pitch = q.as[h]! | 0;
+        for (let k = 0; k < pool.activeCount; k++) {
+          const v = pool.active[k]!;
+          if (v.pitch === pitch) this.pedals.keyUp(v, this.releaseFrames);
         }
+        return;
+      }
+      case EventKind.Sustain:
+        this.pedals.sustain(q.as[h] === 1, this.releaseFrames);
+        return;
+      case EventKind.Sostenuto:
+        this.pedals.sostenuto(q.as[h] === 1, this.releaseFrames);
+        return;
+      case EventKind.SoftPedal:
+        this.pedals.softDown = q.as[h] === 1;
+        return;
+      case EventKind.ResetControllers:
+        this.pedals.reset(this.releaseFrames);
+        this.bendValue = 0;
+        this.mix.bendRatio = 1;
         return;
       case EventKind.PitchBend:
         this.bendValue = q.as[h]!;
@@ -299,15 +309,13 @@ export class VoiceEngine {
         this.mix.bendRatio = Math.pow(2, (this.bendValue * this.bendRangeSemitones) / 12);
         return;
       case EventKind.AllNotesOff:
-        for (let k = 0; k < this.activeCount; k++) {
-          const v = this.activeVoices[k]!;
-          if (v.stage === Stage.Attack || v.stage === Stage.Hold) v.rampDown(Stage.Release, this.releaseFrames);
-        }
+        for (let k = 0; k < pool.activeCount; k++) this.pedals.keyUp(pool.active[k]!, this.releaseFrames);
         return;
       case EventKind.AllSoundOff:
-        for (let k = 0; k < this.activeCount; k++) {
-          const v = this.activeVoices[k]!;
-          if (v.stage !== Stage.Fade) v.rampDown(Stage.Fade, this.stealFrames);
+        for (let k = 0; k < pool.activeCount; k++) {
+          const v = pool.active[k]!;
+          // Longer fades in progress (a swap crossfade's old voice) are cut short too.
+          if (v.stage !== Stage.Fade || v.curveSegments > 0 || v.framesLeft > this.stealFrames) v.rampDown(Stage.Fade, this.stealFrames);
         }
         return;
       default: {
@@ -323,75 +331,44 @@ export class VoiceEngine {
       this.notesWithoutBank++;
       return;
     }
-    const active = this.activeVoices;
-    let sounding = 0;
-    for (let k = 0; k < this.activeCount; k++) {
-      const v = active[k]!;
-      // Re-trigger: the previous voice of this pitch (held or pedal-sustained) releases normally.
-      if (v.pitch === pitch && (v.gate || v.sustained)) v.rampDown(Stage.Release, this.releaseFrames);
-      if (v.stage !== Stage.Fade) sounding++;
+    const pool = this.pool;
+    for (let k = 0; k < pool.activeCount; k++) {
+      const v = pool.active[k]!;
+      // Re-trigger: the previous voice of this pitch (held by its key or a pedal) releases normally.
+      if (v.pitch === pitch && v.held) v.rampDown(Stage.Release, this.releaseFrames);
     }
-    for (; sounding >= this.cfg.polyphony; sounding--) {
-      this.chooseVictim().rampDown(Stage.Fade, this.stealFrames);
+    const q = this.queue;
+    const nowFrame = q.frames[q.head]!; // this note-on's frame (its event is the queue's head while it applies)
+    pool.oldEnoughStartFrame = nowFrame - this.minStealAgeFrames;
+    for (let sounding = pool.sounding(); sounding >= this.cfg.polyphony; sounding--) {
+      const victim = pool.chooseVictim();
+      if (victim === null) break;
+      victim.rampDown(Stage.Fade, this.stealFrames);
       this.stolenVoices++;
     }
-    if (this.freeCount === 0) this.cutQuietestFading();
-    const v = this.freeVoices[--this.freeCount]!;
-    v.start(bank, velocity, this.attackFrames, this.serial++);
-    this.activeVoices[this.activeCount++] = v;
-    if (this.activeCount > this.peakVoices) this.peakVoices = this.activeCount;
+    const soft = this.pedals.softDown;
+    const v = pool.acquire();
+    v.start(bank, velocity, soft ? this.softAttackFrames : this.attackFrames, this.serial++, soft);
+    v.startFrame = nowFrame;
+    if (pool.activeCount > this.peakVoices) this.peakVoices = pool.activeCount;
   }
 
-  /** Held and pedal-sustained voices of `slot`'s pitch on another buffer move to `slot` (see the policy above). */
+  /** Held voices of `slot`'s pitch on another buffer move to `slot` (see the policy above). Message handler only. */
   private crossfadeHeld(slot: BankSlot): void {
-    const n = this.activeCount; // voices added below are on `slot` already
+    const pool = this.pool;
+    const n = pool.activeCount; // voices added below are on `slot` already
     for (let k = 0; k < n; k++) {
-      const v = this.activeVoices[k]!;
+      const v = pool.active[k]!;
       if (v.pitch !== slot.pitch || v.bank === slot || (v.stage !== Stage.Attack && v.stage !== Stage.Hold)) continue;
-      if (this.freeCount === 0) this.cutQuietestFading();
-      const nv = this.freeVoices[--this.freeCount]!;
-      nv.takeOver(v, slot, this.swapFrames);
-      v.rampDown(Stage.Fade, this.swapFrames);
-      this.activeVoices[this.activeCount++] = nv;
+      pool.acquire().takeOver(v, slot, this.swapFrames);
       this.crossfadedVoices++;
     }
-    if (this.activeCount > this.peakVoices) this.peakVoices = this.activeCount;
+    if (pool.activeCount > this.peakVoices) this.peakVoices = pool.activeCount;
   }
+}
 
-  /** Released voices first (quietest), then the oldest; never a voice already fading. */
-  private chooseVictim(): Voice {
-    let released: Voice | null = null;
-    let oldest: Voice | null = null;
-    for (let k = 0; k < this.activeCount; k++) {
-      const v = this.activeVoices[k]!;
-      if (v.stage === Stage.Release) {
-        if (released === null || v.env < released.env) released = v;
-      } else if (v.stage !== Stage.Fade && (oldest === null || v.serial < oldest.serial)) {
-        oldest = v;
-      }
-    }
-    return (released ?? oldest)!;
-  }
-
-  /** Pool exhausted (over MAX_POLYPHONY steals within 5 ms): the quietest fading voice is cut to make room. */
-  private cutQuietestFading(): void {
-    let best = 0;
-    for (let k = 1; k < this.activeCount; k++) {
-      if (this.activeVoices[k]!.env < this.activeVoices[best]!.env) best = k;
-    }
-    this.release(best);
-  }
-
-  private noteOff(pitch: number): void {
-    for (let k = 0; k < this.activeCount; k++) {
-      const v = this.activeVoices[k]!;
-      if (v.pitch !== pitch || !v.gate) continue;
-      if (this.pedalDown) {
-        v.gate = false;
-        v.sustained = true;
-      } else {
-        v.rampDown(Stage.Release, this.releaseFrames);
-      }
-    }
-  }
+/** A pedal message's `down` as the event's field (1 down, 0 up); throws unless it is a boolean. */
+function pedalDown(m: { type: string; down: unknown }): number {
+  if (typeof m.down !== 'boolean') throw new TypeError(`${m.type}.down must be a boolean, got ${String(m.down)}`);
+  return m.down ? 1 : 0;
 }

@@ -2,6 +2,11 @@
  * One voice of the pool and its render loop: a fractional-rate reader over a note buffer with 4-point Catmull-Rom
  * interpolation, a crossfaded loop, and a piecewise-linear envelope. Hot path: no allocation, locals only.
  */
+import { SOFT_PEDAL_GAIN_DB, type SwapAlignment } from '../shared/protocol.ts';
+import { SWAP_CURVE_SEGMENTS, fillSwapCurves } from './swap-curve.ts';
+
+/** Amplitude factor of SOFT_PEDAL_GAIN_DB (a module constant, so the audio path reads it without a call). */
+export const SOFT_PEDAL_GAIN = 10 ** (SOFT_PEDAL_GAIN_DB / 20);
 
 /** A note buffer as the engine holds it: immutable once built, shared by every voice that plays it. */
 export interface BankSlot {
@@ -13,9 +18,11 @@ export interface BankSlot {
   readonly loopStartFrame: number;
   readonly loopEndFrame: number;
   readonly crossfadeFrames: number;
+  /** How voices on the pitch's previous buffer swap to this one (null: unaligned, plain linear crossfade). */
+  readonly swap: SwapAlignment | null;
 }
 
-/** Envelope stages. `Fade` is the short steal / all-sound-off fade; it does not count toward polyphony. */
+/** Envelope stages. `Fade`: a steal's or all-sound-off's 5 ms fade, or a swap's outgoing voice; it does not count toward polyphony. */
 export const Stage = Object.freeze({ Free: 0, Attack: 1, Hold: 2, Release: 3, Fade: 4 } as const);
 /** One of Stage's values. */
 export type Stage = (typeof Stage)[keyof typeof Stage];
@@ -42,8 +49,18 @@ export class Voice {
   gate = false;
   /** Key is up but the sustain pedal holds the note. */
   sustained = false;
+  /** Caught by the sostenuto pedal (its key was down when the pedal went down): held until that pedal is up. */
+  sostenuto = false;
   /** Start order, for "oldest first" stealing. */
   serial = 0;
+  /** Context frame of the note-on (kept through a swap), for the stealing age rule; the engine writes it. */
+  startFrame = 0.5;
+  /** Envelope levels at the boundaries of a swap crossfade's segments (swap-curve.ts). */
+  readonly curveLevels = new Float64Array(SWAP_CURVE_SEGMENTS + 1);
+  /** Segments of the swap curve being followed (0: none), how many have started, and the curve's length in frames. */
+  curveSegments = 0;
+  curveSegment = 0;
+  curveFrames = 0;
 
   constructor() {
     this.positionFrames = 0;
@@ -51,17 +68,29 @@ export class Voice {
     this.env = 0;
     this.envStep = 0;
     this.framesLeft = 0;
+    this.startFrame = 0;
   }
 
-  /** Starts the voice on `bank` at `velocity` 1..127 with an attack of `attackFrames` (0: full level at once). */
-  start(bank: BankSlot, velocity: number, attackFrames: number, serial: number): void {
+  /** True while a key or a pedal holds the note (a repeated note-on of its pitch releases it). */
+  get held(): boolean {
+    return this.gate || this.sustained || this.sostenuto;
+  }
+
+  /**
+   * Starts the voice on `bank` at `velocity` 1..127 with an attack of `attackFrames` (0: full level at once); `soft`
+   * (the soft pedal is down) scales the gain by SOFT_PEDAL_GAIN.
+   */
+  start(bank: BankSlot, velocity: number, attackFrames: number, serial: number, soft: boolean): void {
     this.bank = bank;
     this.pitch = bank.pitch;
     this.positionFrames = 0;
     this.gain = (velocity / 127) * (velocity / 127);
+    if (soft) this.gain *= SOFT_PEDAL_GAIN;
     this.gate = true;
     this.sustained = false;
+    this.sostenuto = false;
     this.serial = serial;
+    this.curveSegments = 0;
     if (attackFrames > 0) {
       this.stage = Stage.Attack;
       this.env = 0;
@@ -76,12 +105,16 @@ export class Voice {
   }
 
   /**
-   * Takes over held voice `from` on `bank` (a bank swap): same gain, key and pedal state and age, at the same time
-   * into the note (wrapped into `bank`'s loop if past it), fading in over `frames` while the caller fades `from` out.
+   * A bank swap (message handler only: it may allocate): this voice takes over held voice `from` on `bank` with the
+   * same gain, key and pedal state and age, at the same time into the note plus the sender's phase offset when
+   * `bank.swap` was measured against `from`'s buffer (wrapped into `bank`'s loop if past it), and fades in over
+   * `frames` while `from` fades out, both on the compensated curve of swap-curve.ts.
    */
   takeOver(from: Voice, bank: BankSlot, frames: number): void {
     const old = from.bank!;
-    let pos = (from.positionFrames * bank.rateRatio) / old.rateRatio;
+    const a = bank.swap;
+    const aligned = a !== null && a.fromBankId === old.bankId && old.rateRatio === bank.rateRatio;
+    let pos = (from.positionFrames * bank.rateRatio) / old.rateRatio + (aligned ? a.offsetFrames : 0);
     const loopLength = bank.loopEndFrame - bank.loopStartFrame;
     while (pos >= bank.loopEndFrame) pos -= loopLength;
     this.bank = bank;
@@ -90,11 +123,31 @@ export class Voice {
     this.gain = from.gain;
     this.gate = from.gate;
     this.sustained = from.sustained;
+    this.sostenuto = from.sostenuto;
     this.serial = from.serial;
-    this.stage = Stage.Attack;
-    this.env = 0;
-    this.envStep = 1 / frames;
-    this.framesLeft = frames;
+    this.startFrame = from.startFrame;
+    const segments = frames < SWAP_CURVE_SEGMENTS ? frames : SWAP_CURVE_SEGMENTS;
+    fillSwapCurves(this.curveLevels, from.curveLevels, segments, from.env, aligned ? a.correlation : 1, aligned ? a.levelRatio : 1);
+    this.followCurve(Stage.Attack, segments, frames);
+    from.gate = false;
+    from.sustained = false;
+    from.sostenuto = false;
+    from.followCurve(Stage.Fade, segments, frames);
+  }
+
+  /**
+   * Follows `curveLevels` over `frames` in `segments` straight segments, in `stage` (Attack: ends held; Fade: ends).
+   * renderVoice starts each segment, the first one included (this leaves a segment of 0 frames before it), so the
+   * stepping runs only in its always-optimised loop: a rarely run method would box doubles in V8's interpreter.
+   */
+  private followCurve(stage: typeof Stage.Attack | typeof Stage.Fade, segments: number, frames: number): void {
+    this.stage = stage;
+    this.curveSegments = segments;
+    this.curveSegment = 0;
+    this.curveFrames = frames;
+    this.env = this.curveLevels[0]!;
+    this.envStep = 0;
+    this.framesLeft = 0;
   }
 
   /** Ramps from the current level to 0 in `frames` (release, or `Fade` for steals), then the voice ends. */
@@ -102,6 +155,8 @@ export class Voice {
     this.stage = stage;
     this.gate = false;
     this.sustained = false;
+    this.sostenuto = false;
+    this.curveSegments = 0;
     this.envStep = -this.env / frames;
     this.framesLeft = frames;
   }
@@ -113,6 +168,8 @@ export class Voice {
     this.pitch = -1;
     this.gate = false;
     this.sustained = false;
+    this.sostenuto = false;
+    this.curveSegments = 0;
   }
 }
 
@@ -196,6 +253,19 @@ export function renderVoice(v: Voice, out: Float32Array, from: number, to: numbe
     env = eg / gain;
     v.framesLeft = left - n;
     if (left - n === 0) {
+      const segment = v.curveSegment;
+      const segments = v.curveSegments;
+      if (segment < segments) {
+        // A swap crossfade's next segment (swap-curve.ts), from its exact level; each ≥ 1 frame, summing to curveFrames.
+        const total = v.curveFrames;
+        const frames = Math.floor(((segment + 1) * total) / segments) - Math.floor((segment * total) / segments);
+        env = v.curveLevels[segment]!;
+        v.envStep = (v.curveLevels[segment + 1]! - env) / frames;
+        v.framesLeft = frames;
+        v.curveSegment = segment + 1;
+        continue;
+      }
+      v.curveSegments = 0;
       if (v.stage === Stage.Attack) {
         env = 1;
         v.envStep = 0;

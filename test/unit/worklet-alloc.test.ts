@@ -1,6 +1,7 @@
 /**
  * "No allocation on the audio path" (STYLE.md §5), measured: 10,000 quanta of process() with ~8 events each (notes
- * on and off past the polyphony cap so voices are stolen, sustain, bends, all-notes-off), and the V8 heap must not
+ * on and off past the polyphony cap so voices are stolen, sustain, sostenuto, soft pedal, bends, all-notes-off,
+ * reset-all-controllers) and phase-aligned bank swaps every batch (held voices follow the swap curve in process()), and the V8 heap must not
  * grow nor collect garbage meanwhile. The same harness run on an engine that allocates one small array per quantum
  * must fail, proving the probe can see an allocation. The verdict is the median heap growth per 500-quantum batch:
  * a per-quantum allocation shows in every batch (≥ 16 B × 500), while V8 installing freshly optimised code (counted in
@@ -14,6 +15,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { ToWorklet } from '../../src/shared/protocol.ts';
 import { SeededRandom } from '../../src/shared/random.ts';
+import { findSwapAlignment } from '../../src/shared/swap-align.ts';
 import { VoiceEngine } from '../../src/worklet/voice-engine.ts';
 import { RATE_HZ, bankMessage, syntheticNote } from './worklet-fixtures.ts';
 
@@ -42,7 +44,15 @@ class AllocatingEngine extends VoiceEngine {
 function probe(engine: VoiceEngine): Probe {
   const rng = new SeededRandom(11);
   const note = syntheticNote(220, { durationSec: 1, releaseSec: 0.1, amplitude: 0.05 });
+  const other = syntheticNote(220, { durationSec: 1, releaseSec: 0.1, amplitude: -0.05 });
   for (let p = 40; p < 72; p++) engine.handleMessage(bankMessage(p, note.slice()));
+  // Swaps alternate the two buffers (bank ids 1 and 2) on a few pitches, each aligned against the other, as the
+  // controller sends them; several per batch so the swap-curve path is as warm as the rest when measuring starts.
+  const SWAP_PITCHES = [45, 50, 57, 62];
+  const swaps = SWAP_PITCHES.map((pitch) => [bankMessage(pitch, other, 2), bankMessage(pitch, note, 1)].map((m, i, all) => {
+    const from = all[1 - i]!;
+    return { ...m, swap: findSwapAlignment({ samples: from.samples, sampleRateHz: RATE_HZ, bankId: from.bankId, loop: from.loop }, m.samples, RATE_HZ, pitch)! };
+  }));
   const channels = [new Float32Array(128), new Float32Array(128)];
   const batchGrowthBytes: number[] = [];
   let frame = 0;
@@ -57,11 +67,20 @@ function probe(engine: VoiceEngine): Probe {
         const m: ToWorklet =
           r < 0.45 ? { type: 'noteOn', pitch, velocity: 1 + rng.nextInt(127), frame: at }
           : r < 0.8 ? { type: 'noteOff', pitch, frame: at }
-          : r < 0.88 ? { type: 'sustain', down: rng.next() < 0.5, frame: at }
+          : r < 0.86 ? { type: 'sustain', down: rng.next() < 0.5, frame: at }
+          : r < 0.88 ? { type: 'sostenuto', down: rng.next() < 0.5, frame: at }
+          : r < 0.9 ? { type: 'softPedal', down: rng.next() < 0.5, frame: at }
           : r < 0.99 ? { type: 'pitchBend', value: 2 * rng.next() - 1, frame: at }
-          : { type: 'allNotesOff', frame: at };
+          : r < 0.995 ? { type: 'allNotesOff', frame: at }
+          : { type: 'resetControllers', frame: at };
         engine.handleMessage(m);
       }
+    }
+    // Bank swaps on arrival: held voices of those pitches start their swap curves, which run inside process().
+    for (const [i, pitch] of SWAP_PITCHES.entries()) {
+      const m = swaps[i]![(batch + WARMUP_BATCHES) % 2]!;
+      engine.handleMessage({ ...m, samples: m.samples.slice() });
+      engine.handleMessage({ type: 'noteOn', pitch, velocity: 100, frame: frame + 64 + 16 * i });
     }
     gc();
     const h0 = process.memoryUsage().heapUsed;
@@ -73,6 +92,7 @@ function probe(engine: VoiceEngine): Probe {
     if (batch >= 0) batchGrowthBytes.push(h1 - h0); // negative batches warm the JIT up
   }
   assert.ok(engine.stats.stolenVoices > 1000 && engine.stats.peakVoices > 16, 'the run must exercise stealing');
+  assert.ok(engine.stats.crossfadedVoices > 2 * BATCHES, `the run must exercise swaps (${engine.stats.crossfadedVoices})`);
   const sorted = [...batchGrowthBytes].sort((a, b) => a - b);
   return { medianGrowthBytes: sorted[sorted.length >> 1]!, batchGrowthBytes };
 }

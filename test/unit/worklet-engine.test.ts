@@ -117,20 +117,31 @@ describe('VoiceEngine release and silence', () => {
     assert.ok(maxJump(out, offFrame - 100, offFrame + 100) <= 1.05 * slopeBound([[220, 0.5]]), 'no click at note-off');
   });
 
-  test('allNotesOff releases, allSoundOff fades out in 5 ms, both without clicks', () => {
-    for (const [type, fadeFrames] of [['allNotesOff', releaseFrames], ['allSoundOff', 240]] as const) {
+  test('allNotesOff releases held keys (a pedal still holds its notes), allSoundOff fades everything in 5 ms, both without clicks', () => {
+    const bound = slopeBound([[220, 0.5], [329.63, 0.5], [440, 0.5]]);
+    const chord = (pedal: boolean) => {
       const { engine } = makeEngine();
       for (const [pitch, hz] of [[57, 220], [64, 329.63], [69, 440]] as const) {
         engine.handleMessage(bankMessage(pitch, syntheticNote(hz)));
         engine.handleMessage({ type: 'noteOn', pitch, velocity: 127, frame: 0 });
       }
-      engine.handleMessage({ type: 'sustain', down: true, frame: 0 });
+      if (pedal) engine.handleMessage({ type: 'sustain', down: true, frame: 0 });
+      return engine;
+    };
+    for (const [type, fadeFrames, pedal] of [['allNotesOff', releaseFrames, false], ['allSoundOff', 240, false], ['allSoundOff', 240, true]] as const) {
+      const engine = chord(pedal);
       engine.handleMessage({ type, frame: 10000 });
       const out = render(engine, 10000 + fadeFrames + 1000);
-      assert.ok(peakDb(out, 10000 + fadeFrames) < -90, `${type}: silent after ${fadeFrames} frames`);
-      const bound = slopeBound([[220, 0.5], [329.63, 0.5], [440, 0.5]]);
+      assert.ok(peakDb(out, 10000 + fadeFrames) < -90, `${type}${pedal ? ' under the pedal' : ''}: silent after ${fadeFrames} frames`);
       assert.ok(maxJump(out, 9000, 10000 + fadeFrames) <= 1.25 * bound, `${type}: no click`);
     }
+    // Under the sustain pedal, all-notes-off lifts the keys and the pedal holds the notes until it comes up (MIDI spec).
+    const engine = chord(true);
+    engine.handleMessage({ type: 'allNotesOff', frame: 10000 });
+    engine.handleMessage({ type: 'sustain', down: false, frame: 30000 });
+    const out = render(engine, 30000 + releaseFrames + 1000);
+    assert.ok(rmsDb(out, 25000, 30000) > rmsDb(out, 5000, 10000) - 0.5, 'the pedal holds the chord after all-notes-off');
+    assert.ok(peakDb(out, 30000 + releaseFrames) < -90, 'pedal up releases it');
   });
 });
 
@@ -323,11 +334,8 @@ describe('VoiceEngine bank swap and robustness', () => {
   test('bad messages get a clear error reply and change nothing', () => {
     const { engine, messages } = makeEngine();
     const good = bankMessage(60, syntheticNote(261.63));
-    const nan = syntheticNote(261.63);
-    nan[100] = NaN;
     const bad: unknown[] = [
       { ...good, pitch: 128 },
-      { ...good, samples: nan },
       { ...good, loop: { ...good.loop, endFrame: good.samples.length } },
       { ...good, loop: { startFrame: 10, endFrame: 5000, crossfadeFrames: 100 } },
       { type: 'noteOn', pitch: 60, velocity: 200 },
@@ -336,14 +344,22 @@ describe('VoiceEngine bank swap and robustness', () => {
       { type: 'config', config: { polyphony: 0 } },
       { type: 'config', config: { releaseSecs: 1 } },
       { type: 'bankShared', pitch: 60, bankId: 1, buffer: new ArrayBuffer(8), byteOffset: 0, lengthFrames: 2, sampleRateHz: 48000, loop: good.loop },
+      { ...good, swap: { fromBankId: 1, offsetFrames: -1, correlation: 0.5, levelRatio: 1 } },
+      { ...good, swap: { fromBankId: 1, offsetFrames: 10, correlation: 1.5, levelRatio: 1 } },
+      { ...good, swap: null },
+      { type: 'sostenuto', down: 1 },
+      { type: 'softPedal' },
+      { type: 'resetControllers', frame: -5 },
       { type: 'explode' },
       null,
     ];
     for (const m of bad) engine.handleMessage(m as never);
     assert.equal(messages.length, bad.length);
     for (const m of messages) assert.equal(m.type, 'error');
-    assert.match((messages[2] as { message: string }).message, /endFrame/);
-    assert.match((messages[8] as { message: string }).message, /unknown config field "releaseSecs"/);
+    assert.match((messages[1] as { message: string }).message, /endFrame/);
+    assert.match((messages[7] as { message: string }).message, /unknown config field "releaseSecs"/);
+    assert.match((messages[9] as { message: string }).message, /swap\.offsetFrames/);
+    assert.match((messages[12] as { message: string }).message, /sostenuto\.down must be a boolean/);
     assert.equal(engine.stats.bankPitches, 0);
     assert.equal(engine.stats.queuedEvents, 0);
   });

@@ -20,7 +20,7 @@ export async function useTrainingBackend(name: string): Promise<NodeBackendName>
   if (!(TRAIN_BACKENDS as readonly string[]).includes(name)) throw new Error(`--backend must be one of ${TRAIN_BACKENDS.join(', ')}, got '${name}'`);
   let chosen: NodeBackendName;
   if (name === 'auto') {
-    // useNodeBackend throws when the optional `webgpu` package is missing altogether; cpu always trains.
+    // The CLI's rule (which goes on past a missing optional `webgpu` package); where it lands on wasm, cpu trains.
     const byCliRule = await useNodeBackend('auto').catch(() => null);
     chosen = byCliRule === 'tensorflow' || byCliRule === 'webgpu' ? byCliRule : await useNodeBackend('cpu');
   } else {

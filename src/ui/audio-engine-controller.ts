@@ -71,8 +71,10 @@ export interface EngineCallbacks {
   bankProgress?(done: number, total: number, pitch: number): void;
   /** The whole current bank is rendered. */
   bankReady?(bankId: number): void;
-  /** Mod wheel moved (0..1): the instrument maps it to the morph position. */
-  modWheel?(value: number): void;
+  /** An assignable MIDI controller moved (raw 0..127): the instrument maps it (the morph, MIDI learn). */
+  control?(controller: number, value: number): void;
+  /** MIDI program change (0..127): the instrument selects a preset. */
+  programChange?(program: number): void;
   /** A note started (any input): for displays. */
   noteStarted?(pitch: number, velocity: number): void;
   error?(error: Error): void;
@@ -100,6 +102,9 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   phase = 'idle';
   /** True while a bank renders. */
   rendering = false;
+  /** The render queue: renders not settled yet (a superseded one stays until its batch ends); renders ever started. */
+  rendersInFlight = 0;
+  rendersStarted = 0;
   readonly midi: MidiInput;
   /** Last rendered note per pitch (for a display of the last note played). */
   readonly notes = new Map<number, BankNote>();
@@ -214,6 +219,8 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.rendering = true;
     this.host.requestUpdate();
     const order = renderOrder(this.bankPitches, this.activePitches, this.recent.pitches, this.recent.last);
+    this.rendersStarted++;
+    this.rendersInFlight++;
     try {
       await renderer.renderBank(latent, order, {
         signal: abort.signal,
@@ -231,6 +238,8 @@ export class AudioEngineController implements ReactiveController, MidiSink {
       this.rendering = false;
       this.host.requestUpdate();
       throw e;
+    } finally {
+      this.rendersInFlight--;
     }
     if (abort.signal.aborted) return false;
     this.rendering = false;
@@ -272,8 +281,12 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.post({ type: 'bendRange', semitones: Math.min(48, Math.max(0, semitones)), ...this.frameOf(timeSec) });
   }
 
-  modWheel(value: number): void {
-    this.callbacks.modWheel?.(value);
+  assignableControl(controller: number, value: number): void {
+    this.callbacks.control?.(controller, value);
+  }
+
+  programChange(program: number): void {
+    this.callbacks.programChange?.(program);
   }
 
   allSoundOff(timeSec?: number): void {
@@ -287,6 +300,24 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.post({ type: 'allNotesOff', ...this.frameOf(timeSec) });
     this.host.requestUpdate();
   }
+
+  // ---- Issue 12 §4, page side: the messages' types and their handling come with the worklet half of the issue
+  // (src/shared/protocol.ts, src/worklet); until then typed locally (PedalMessage), in the same shapes. Reconcile at merge.
+  sostenuto(down: boolean, timeSec?: number): void {
+    this.postPedal({ type: 'sostenuto', down, ...this.frameOf(timeSec) });
+  }
+
+  softPedal(down: boolean, timeSec?: number): void {
+    this.postPedal({ type: 'softPedal', down, ...this.frameOf(timeSec) });
+  }
+
+  resetControllers(timeSec?: number): void {
+    this.postPedal({ type: 'resetControllers', ...this.frameOf(timeSec) });
+  }
+
+  private postPedal(m: PedalMessage): void {
+    this.node?.port.postMessage(m);
+  } // ---- end of issue 12 §4 page side.
 
   /**
    * Live MIDI latency budget in seconds: each message is heard this long after it arrived (midi-clock.ts), so
@@ -359,6 +390,8 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     }
   }
 }
+
+type PedalMessage = { type: 'sostenuto' | 'softPedal'; down: boolean; frame?: number } | { type: 'resetControllers'; frame?: number };
 
 function checkPitch(pitch: number): void {
   if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) throw new RangeError(`pitch must be a MIDI note 0..127, got ${pitch}`);

@@ -239,7 +239,7 @@ const api = {
   /**
    * Preset change → the first note of the new timbre heard. A player strikes `pitch` over MIDI every `strikeMs`
    * (30 ms notes with a 10 ms release, so each onset stands alone) while `setPreset(preset)` runs; the output is
-   * recorded, and each strike is classified by which buffer of the pitch its first 2048 frames match (the one
+   * recorded, and each strike is classified by which buffer of the pitch its first 1024 frames match (the one
    * playing before, or the preset's new one: normalised correlation, best over ±16 frames). Returns the frame of the
    * change, each strike, and the time to the first new-timbre onset as rendered (`renderedMs`) and as heard
    * (`audibleMs`: plus the element's `latencyMs`, the context's base + output latency and the MIDI budget).
@@ -273,11 +273,11 @@ const api = {
     const { startFrame, samples } = await rec.stop();
     el.release = release;
     const fresh = el.getNote(pitch)!.samples;
-    const win = 2048;
+    const win = 1024; // 21 ms: inside the 30 ms note
     const hits = onsets(samples, 1e-4, 256).filter((i) => i + win + 16 < samples.length).map((i) => ({
       onsetFrame: startFrame + i, corrOld: bestCorrelation(samples, i, old, win, 16), corrNew: bestCorrelation(samples, i, fresh, win, 16),
     }));
-    const firstNew = hits.find((h) => h.onsetFrame >= changeFrame && h.corrNew > 0.9 && h.corrNew > h.corrOld);
+    const firstNew = hits.find((h) => h.onsetFrame >= changeFrame && h.corrNew > 0.7 && h.corrNew > h.corrOld);
     const renderedMs = firstNew ? ((firstNew.onsetFrame - changeFrame) / ctx.sampleRate) * 1000 : Number.NaN;
     return {
       complete, bankMs, changeFrame, strikes: hits, firstNewFrame: firstNew?.onsetFrame ?? -1, renderedMs,

@@ -60,6 +60,7 @@ async function measure(model: string, backend: string, range: [number, number], 
   }
 }
 
+/** One row per model in PRESET_SWAP_MODELS (see the module comment). */
 export async function run(progress?: (rows: readonly BenchRow[]) => void): Promise<BenchRow[]> {
   const skip = browserSkipReason();
   if (skip) throw new Error(`preset-swap bench: ${skip}`);

@@ -62,6 +62,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
     label { display: inline-flex; gap: 4px; align-items: center; }
     input[type='range'] { width: 90px; }
     piano-keyboard { height: 110px; }
+    button[part='panic'] { font: inherit; padding: 4px 10px; border: 1px solid #b00020; border-radius: 4px; background: #fff; color: #b00020; cursor: pointer; }
   `;
 
   @state() private modelName = '';

@@ -87,10 +87,12 @@ describe('latency, preset swap to sound, panic and pedals in Chromium', { skip }
     assert.ok(r.buffersCorrelation < 0.5, 'the two timbres are told apart');
     assert.ok(firstNew > 0, 'a new-timbre strike was heard, after old ones');
     // Strikes before it sound old, but for at most the one just before, if the new buffer landed in its first 21 ms
-    // (that note crossfades, so it matches neither buffer well).
-    const notOld = r.strikes.slice(0, firstNew).filter((s) => !(s.corrOld > 0.7 && s.corrOld > s.corrNew));
+    // (that note crossfades, so it matches neither buffer well). Matching is by margin (the page's
+    // SOUNDS_LIKE_MARGIN): a note cut short by a late main thread lowers both correlations alike.
+    const notOld = r.strikes.slice(0, firstNew).filter((s) => !(s.corrOld > s.corrNew + 0.3));
     assert.ok(notOld.length === 0 || (notOld.length === 1 && notOld[0] === r.strikes[firstNew - 1]), `strikes before it sound old: ${JSON.stringify(notOld)}`);
-    for (const s of r.strikes.slice(firstNew)) assert.ok(s.corrNew > 0.7 && s.corrNew > s.corrOld, `strikes after it sound new: ${JSON.stringify(s)}`);
+    for (const s of r.strikes.slice(firstNew)) assert.ok(s.corrNew > s.corrOld + 0.3, `strikes after it sound new: ${JSON.stringify(s)}`);
+    assert.ok(median(r.strikes.map((s) => Math.max(s.corrOld, s.corrNew))) > 0.9, 'a typical strike matches its buffer closely');
     // The struck pitch renders first: one note's work (~0.5 s here), far under the 8-note bank.
     assert.ok(r.renderedMs > 0 && r.renderedMs < r.bankMs, `${r.renderedMs} ms < bank ${r.bankMs} ms`);
     assert.ok(Math.abs(r.audibleMs - r.renderedMs - r.latencyMs) < 1e-9);

@@ -114,7 +114,7 @@ function ownJiffies(): number {
 }
 
 /** Starts a reading of other processes' share of all cores; `stop()` returns it in percent (undefined off Linux). */
-function othersCpu(): { stop(): number | undefined } {
+export function othersCpu(): { stop(): number | undefined } {
   const a = cpuJiffies();
   const ownA = a ? ownJiffies() : 0;
   return {

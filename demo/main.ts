@@ -1,7 +1,7 @@
 /**
  * The demo page `npm start` serves: the instrument with the default model, a view of the last note played,
- * a MIDI-file renderer, and a help overlay. The preset bank comes from the URL fragment (a shared link), else
- * from localStorage, and is kept in localStorage as it is edited.
+ * a MIDI-file renderer, and a help overlay. The preset bank comes from the URL fragment (a shared link: presets
+ * only), else from localStorage (with its MIDI bindings and pad corners), and is kept in localStorage as it is edited.
  */
 import '../src/ui/gansynth-instrument.ts';
 import '../src/ui/note-view.ts';
@@ -9,7 +9,8 @@ import '../src/ui/midi-file-renderer.ts';
 import type { GansynthInstrument } from '../src/ui/gansynth-instrument.ts';
 import type { NoteView } from '../src/ui/note-view.ts';
 import { pitchName } from '../src/ui/piano-keyboard.ts';
-import { decodePresetFragment, loadPresetBank, savePresetBank, type Preset } from '../src/engine/presets.ts';
+import { decodePresetFragment } from '../src/engine/presets.ts';
+import { loadPresetBankFile, savePresetBankFile, type PresetBankFile } from '../src/ui/bank-file.ts';
 
 const STORAGE_KEY = 'gansynth-web:presets';
 const params = new URLSearchParams(location.search);
@@ -18,20 +19,20 @@ const noteView = document.getElementById('note-view') as NoteView;
 const help = document.getElementById('help') as HTMLDialogElement;
 const unlock = document.getElementById('unlock')!;
 
-function initialPresets(): Preset[] | undefined {
+function initialBank(): PresetBankFile | undefined {
   try {
     // Repeated names (a bank saved before names were kept unique) get a suffix rather than losing the bank.
-    if (location.hash.length > 1) return decodePresetFragment(location.hash, { renameDuplicates: true });
+    if (location.hash.length > 1) return { presets: decodePresetFragment(location.hash, { renameDuplicates: true }) };
     const stored = localStorage.getItem(STORAGE_KEY);
-    return stored ? loadPresetBank(stored, { renameDuplicates: true }) : undefined;
+    return stored ? loadPresetBankFile(stored, { renameDuplicates: true }) : undefined;
   } catch (e) {
     console.error('ignoring a preset bank that does not load:', e);
     return undefined;
   }
 }
 
-const presets = initialPresets();
-if (presets?.length) instrument.presets = presets;
+const bank = initialBank();
+if (bank?.presets.length) instrument.presetBank = bank;
 for (const name of ['backend', 'low', 'high']) {
   const v = params.get(name);
   if (v) instrument.setAttribute(name, v);
@@ -53,7 +54,7 @@ instrument.addEventListener('model-loaded', () => {
 const storageWarning = document.getElementById('storage-warning')!;
 instrument.addEventListener('presets-changed', (e) => {
   try {
-    localStorage.setItem(STORAGE_KEY, savePresetBank((e as CustomEvent<{ presets: Preset[] }>).detail.presets));
+    localStorage.setItem(STORAGE_KEY, savePresetBankFile((e as CustomEvent<{ presetBank: PresetBankFile }>).detail.presetBank));
     storageWarning.hidden = true;
   } catch (err) {
     storageWarning.textContent = `Your presets could not be saved in this browser (${(err as Error).message}): use "export" to keep them in a file.`;

@@ -36,3 +36,6 @@ export * from './ui/gansynth-instrument.ts';
 export * from './ui/midi-file-renderer.ts';
 export * from './ui/audio-engine-controller.ts';
 export { renderScheduleOffline } from './ui/midi-offline.ts';
+// The saved bank (presets + MIDI bindings + pad corners) a host keeps for `presetBank`.
+export * from './ui/bank-file.ts';
+export { CONTROL_TARGETS, DEFAULT_CONTROL_BINDINGS, type ControlBindings, type ControlTarget } from './ui/midi-controls.ts';

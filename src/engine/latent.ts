@@ -69,3 +69,19 @@ export function interpolateLatents(anchors: readonly Float32Array[], t: number):
   const seg = Math.min(Math.floor(pos), anchors.length - 2);
   return slerp(anchors[seg]!, anchors[seg + 1]!, pos - seg);
 }
+
+/**
+ * The latent at (x, y) ∈ [0, 1]² (clamped) of a square with a latent at each corner, `corners` ordered
+ * [(0,0), (1,0), (0,1), (1,1)]: spherical along x on the y = 0 and y = 1 edges, then spherical along y between
+ * those two points. Slerp rather than bilinear weights because bilinear averaging of independent N(0, I) draws
+ * shrinks the norm (to ~0.5× at the centre of four), off the model's typical set; this keeps it, and each edge
+ * is exactly the 1-D path between its two corners (`slerp`), as the morph slider plays it.
+ */
+export function interpolateLatentsXY(corners: readonly Float32Array[], x: number, y: number): Float32Array {
+  if (corners.length !== 4) throw new Error(`interpolateLatentsXY: need 4 corners, got ${corners.length}`);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`interpolateLatentsXY: x and y must be finite, got ${x}, ${y}`);
+  const cx = Math.min(1, Math.max(0, x));
+  const cy = Math.min(1, Math.max(0, y));
+  const [c00, c10, c01, c11] = corners as [Float32Array, Float32Array, Float32Array, Float32Array];
+  return slerp(slerp(c00, c10, cx), slerp(c01, c11, cx), cy);
+}

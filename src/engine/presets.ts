@@ -109,20 +109,45 @@ export function presetFromLatent(name: string, latent: Float32Array, model?: str
   return validatePreset({ name, latent: Array.from(latent), ...(model ? { model } : {}) }, { latentSize: latent.length });
 }
 
-/** A preset bank as pretty JSON text (a file the user keeps). */
-export function savePresetBank(bank: readonly Preset[]): string {
-  return `${JSON.stringify(validatePresetBank(bank as unknown[], { latentSize: latentSizeOf(bank) }), null, 2)}\n`;
+/** `format` of a saved bank file (version 2 on); version 1 files are a bare array of presets. */
+export const PRESET_BANK_FORMAT = 'gansynth-web preset bank';
+const PRESET_BANK_VERSION = 2;
+
+/**
+ * A preset bank as pretty JSON text (a file the user keeps): `{format, version: 2, presets, instrument?}`, where
+ * `instrument` holds what a player set up with the bank (MIDI bindings, morph pad corners: src/ui/bank-file.ts),
+ * opaque here.
+ */
+export function savePresetBank(bank: readonly Preset[], instrument?: Record<string, unknown>): string {
+  const presets = validatePresetBank(bank as unknown[], { latentSize: latentSizeOf(bank) });
+  return `${JSON.stringify({ format: PRESET_BANK_FORMAT, version: PRESET_BANK_VERSION, presets, ...(instrument ? { instrument } : {}) }, null, 2)}\n`;
 }
 
-/** Parses and validates the text `savePresetBank` writes. */
-export function loadPresetBank(json: string, opts: PresetValidationOptions = {}): Preset[] {
+/**
+ * Parses and validates a bank file: `savePresetBank`'s, or a version 1 file (a bare array of presets, as saved
+ * before version 2). `instrument` is returned unvalidated (undefined in version 1 files).
+ */
+export function readPresetBankFile(json: string, opts: PresetValidationOptions = {}): { presets: Preset[]; instrument: unknown } {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (e) {
     throw new Error(`invalid preset bank: not JSON (${(e as Error).message})`);
   }
-  return validatePresetBank(raw, opts);
+  if (Array.isArray(raw)) return { presets: validatePresetBank(raw, opts), instrument: undefined };
+  const file = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  if (file.format !== PRESET_BANK_FORMAT) {
+    throw new Error(`invalid preset bank: must be an array of presets or a "${PRESET_BANK_FORMAT}" file, got ${describe(raw)}`);
+  }
+  if (typeof file.version !== 'number' || file.version > PRESET_BANK_VERSION) {
+    throw new Error(`invalid preset bank: version ${describe(file.version)} is newer than this player reads (${PRESET_BANK_VERSION})`);
+  }
+  return { presets: validatePresetBank(file.presets, opts), instrument: file.instrument };
+}
+
+/** The presets of a bank file (either version), validated. */
+export function loadPresetBank(json: string, opts: PresetValidationOptions = {}): Preset[] {
+  return readPresetBankFile(json, opts).presets;
 }
 
 const FRAGMENT_PREFIX = 'gs1:';

@@ -63,3 +63,8 @@ export function midiToHz(pitch: number): number {
 export function hzToMidi(hz: number): number {
   return 69 + 12 * Math.log2(hz / 440);
 }
+
+/** Throws a RangeError unless `pitch` is a MIDI note number 0..127 (the element's and controller's API check). */
+export function assertMidiPitch(pitch: number): void {
+  if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) throw new RangeError(`pitch must be a MIDI note 0..127, got ${pitch}`);
+}

@@ -13,6 +13,7 @@ import {
   DEFAULT_VOICE_CONFIG, WORKLET_PROCESSOR_NAME, transferListOf,
   type FromWorklet, type LoopRegion, type ToWorklet, type VoiceConfig, type VoiceStats,
 } from '../shared/protocol.ts';
+import { assertMidiPitch } from '../shared/pitch.ts';
 import { bankMessageFor } from '../shared/swap-align.ts';
 import { clockStamp, scheduledContextTime } from './midi-clock.ts';
 import { MidiInput } from './midi-input.ts';
@@ -73,8 +74,10 @@ export interface EngineCallbacks {
   bankProgress?(done: number, total: number, pitch: number): void;
   /** The whole current bank is rendered. */
   bankReady?(bankId: number): void;
-  /** Mod wheel moved (0..1): the instrument maps it to the morph position. */
-  modWheel?(value: number): void;
+  /** An assignable MIDI controller moved (raw 0..127): the instrument maps it (the morph, MIDI learn). */
+  control?(controller: number, value: number): void;
+  /** MIDI program change (0..127): the instrument selects a preset. */
+  programChange?(program: number): void;
   /** A note started (any input): for displays. */
   noteStarted?(pitch: number, velocity: number): void;
   error?(error: Error): void;
@@ -102,6 +105,9 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   phase = 'idle';
   /** True while a bank renders. */
   rendering = false;
+  /** The render queue: renders not settled yet (a superseded one stays until its batch ends); renders ever started. */
+  rendersInFlight = 0;
+  rendersStarted = 0;
   readonly midi: MidiInput;
   /** Last rendered note per pitch (for a display of the last note played). */
   readonly notes = new Map<number, BankNote>();
@@ -216,6 +222,8 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.rendering = true;
     this.host.requestUpdate();
     const order = renderOrder(this.bankPitches, this.activePitches, this.recent.pitches, this.recent.last);
+    this.rendersStarted++;
+    this.rendersInFlight++;
     try {
       await renderer.renderBank(latent, order, {
         signal: abort.signal,
@@ -233,6 +241,8 @@ export class AudioEngineController implements ReactiveController, MidiSink {
       this.rendering = false;
       this.host.requestUpdate();
       throw e;
+    } finally {
+      this.rendersInFlight--;
     }
     if (abort.signal.aborted) return false;
     this.rendering = false;
@@ -243,7 +253,7 @@ export class AudioEngineController implements ReactiveController, MidiSink {
 
   /** Starts a note; `velocity` MIDI 1..127 (0 releases it, as in MIDI); `timeSec` on the AudioContext clock (omitted: now). */
   noteOn(pitch: number, velocity = 100, timeSec?: number): void {
-    checkPitch(pitch);
+    assertMidiPitch(pitch);
     // Velocity 0 is a note-off everywhere in MIDI.
     if (velocity === 0) return this.noteOff(pitch, timeSec);
     if (!(velocity >= 1 && velocity <= 127)) throw new RangeError(`velocity must be 0..127 (0: note-off), got ${velocity}`);
@@ -256,7 +266,7 @@ export class AudioEngineController implements ReactiveController, MidiSink {
 
   /** Releases a note (the sustain pedal may hold it). */
   noteOff(pitch: number, timeSec?: number): void {
-    checkPitch(pitch);
+    assertMidiPitch(pitch);
     this.activePitches.delete(pitch);
     this.post({ type: 'noteOff', pitch, ...this.frameOf(timeSec) });
     this.host.requestUpdate();
@@ -283,8 +293,6 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.post({ type: 'resetControllers', ...this.frameOf(timeSec) });
   }
 
-  // --- end of pedals ---
-
   pitchBend(value: number, timeSec?: number): void {
     this.post({ type: 'pitchBend', value, ...this.frameOf(timeSec) });
   }
@@ -293,8 +301,12 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     this.post({ type: 'bendRange', semitones: Math.min(48, Math.max(0, semitones)), ...this.frameOf(timeSec) });
   }
 
-  modWheel(value: number): void {
-    this.callbacks.modWheel?.(value);
+  assignableControl(controller: number, value: number): void {
+    this.callbacks.control?.(controller, value);
+  }
+
+  programChange(program: number): void {
+    this.callbacks.programChange?.(program);
   }
 
   allSoundOff(timeSec?: number): void {
@@ -383,8 +395,4 @@ export class AudioEngineController implements ReactiveController, MidiSink {
       }
     }
   }
-}
-
-function checkPitch(pitch: number): void {
-  if (!Number.isInteger(pitch) || pitch < 0 || pitch > 127) throw new RangeError(`pitch must be a MIDI note 0..127, got ${pitch}`);
 }

@@ -10,18 +10,20 @@
  */
 import { css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { Preset } from '../engine/presets.ts';
 import { AudioEngineController, type BankNote, type EngineSettings } from './audio-engine-controller.ts';
 import { ComputerKeyboard } from './computer-keyboard.ts';
-import { defaultPresets, PresetBankState } from './preset-bank.ts';
 import type { PresetAction } from './preset-bar.ts';
-import { applyPresetAction } from './preset-actions.ts';
-import { InstrumentAttributes } from './instrument-attributes.ts';
+import type { ControlTarget } from './midi-controls.ts';
+import { playingLatency } from './midi-clock.ts';
+import { SoundController } from './sound-controller.ts';
+import { InstrumentSoundApi } from './instrument-sound-api.ts';
 import { ModelLoader, type LoadedModelInfo } from './model-loader.ts';
 import type { ModelChoice } from './model-picker.ts';
 import './device-picker.ts';
 import './model-picker.ts';
+import './midi-learn-bar.ts';
 import './morph-pad.ts';
+import './morph-xy-pad.ts';
 import './piano-keyboard.ts';
 import './preset-bar.ts';
 import './status-line.ts';
@@ -38,29 +40,29 @@ export interface BankProgressDetail {
 /** How long the status line shows an error thrown back to a caller of the element's API. */
 const API_ERROR_SHOWN_MS = 5000;
 
-/** Delay between the last morph movement and the re-render it asks for. */
-const MORPH_DEBOUNCE_MS = 150;
-
 /**
  * @fires ready - `{backend, modelName}`: audio runs and the model is loaded (pitches fill in as they render)
  * @fires bank-progress - {@link BankProgressDetail}, once per rendered pitch
  * @fires bank-ready - `{bankId}`: every pitch of the current sound is rendered
  * @fires note-played - `{pitch, velocity}` from any input
- * @fires presets-changed - `{presets}` after the bank was edited (random, save, rename, delete, import)
+ * @fires presets-changed - `{presets, presetBank}` after anything a saved bank holds changed (random, save, rename,
+ *   delete, import, a pad corner, a MIDI binding); save `presetBank` with bank-file.ts `savePresetBankFile`
  * @fires error - `{message, error}`; the message is also shown in the status line
  * @fires model-loaded - `{backend, modelName, label, url, notice, reused}`: a model now plays (after boot and each
  *   change; its bank renders next unless `reused`: a fallback to the model already playing); `notice` says why a
  *   source was passed over
- * @csspart status @csspart model @csspart presets @csspart morph @csspart controls @csspart keyboard
+ * @csspart status @csspart model @csspart presets @csspart morph @csspart performance @csspart pad @csspart panic
+ * @csspart controls @csspart keyboard
  */
 @customElement('gansynth-instrument')
-export class GansynthInstrument extends InstrumentAttributes {
+export class GansynthInstrument extends InstrumentSoundApi {
   static override styles = css`
     :host { display: block; font: 13px system-ui, sans-serif; color: #222; }
     .row { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 6px 0; }
     label { display: inline-flex; gap: 4px; align-items: center; }
     input[type='range'] { width: 90px; }
     piano-keyboard { height: 110px; }
+    button[part='panic'] { font: inherit; padding: 4px 10px; border: 1px solid #b00020; border-radius: 4px; background: #fff; color: #b00020; cursor: pointer; }
   `;
 
   @state() private modelName = '';
@@ -77,20 +79,29 @@ export class GansynthInstrument extends InstrumentAttributes {
     settingsKey: () => [this.backend, this.workerUrl, this.wasmPath].join('\n'),
   }, () => new URL(this.builtinModel, document.baseURI).href);
   @state() private octave = 60;
-  private readonly bank = new PresetBankState(defaultPresets());
   private readonly engine: AudioEngineController;
+  protected readonly sound: SoundController;
   private readonly keys: ComputerKeyboard;
-  private morphTimer: ReturnType<typeof setTimeout> | undefined;
   private started: Promise<void> | undefined;
 
   constructor() {
     super();
     this.engine = new AudioEngineController(this, {
-      bankProgress: (done, total, pitch) => this.fire<BankProgressDetail>('bank-progress', { done, total, pitch }),
+      bankProgress: (done, total, pitch) => {
+        this.sound.scheduler.noteDelivered();
+        this.fire<BankProgressDetail>('bank-progress', { done, total, pitch });
+      },
       bankReady: (bankId) => this.fire('bank-ready', { bankId }),
-      modWheel: (value) => this.morphTo(value),
+      control: (controller, value) => this.sound.control(controller, value),
+      programChange: (program) => this.sound.programChange(program),
       noteStarted: (pitch, velocity) => this.fire('note-played', { pitch, velocity }),
       error: (e) => this.report(e),
+    });
+    this.sound = new SoundController(this, {
+      renderLatent: (latent) => this.renderLatent(latent),
+      modelName: () => this.modelName,
+      report: (e) => this.report(e),
+      presetsChanged: () => this.fire('presets-changed', { presets: this.presets, presetBank: this.presetBank }),
     });
     this.keys = new ComputerKeyboard({
       noteOn: (p, v) => this.noteOn(p, v),
@@ -109,16 +120,6 @@ export class GansynthInstrument extends InstrumentAttributes {
     return this.engine.context;
   }
 
-  /** The presets (a copy); assign to replace the bank. */
-  get presets(): Preset[] {
-    return this.bank.presets.map((p) => ({ ...p }));
-  }
-  set presets(presets: readonly Preset[]) {
-    this.guard(() => this.bank.replace(presets)); // validates the whole bank before replacing anything
-    this.requestUpdate();
-    if (this.started) void this.renderCurrent();
-  }
-
   /** Routes `output` into `node` (of the same context). */
   connect(node: AudioNode): AudioNode {
     if (!this.engine.output) throw new Error('gansynth-instrument: not ready yet (wait for the ready event)');
@@ -134,29 +135,19 @@ export class GansynthInstrument extends InstrumentAttributes {
     this.guard(() => this.engine.noteOff(pitch, time));
   }
 
-  /** Switches to a preset (index or name) and re-renders the bank; resolves when it is fully rendered. */
-  async setPreset(preset: number | string): Promise<boolean> {
-    this.bank.select(preset);
-    this.requestUpdate();
-    return this.renderCurrent();
+  /** Silences everything at once (all sound off) and resets the controllers (pedals up, bend centred). */
+  panic(): void {
+    this.engine.allSoundOff();
+    this.engine.resetControllers();
   }
 
-  /** Sets the morph position (0..1 across the presets) and re-renders after a short debounce. */
-  morphTo(position: number): void {
-    this.bank.position = Math.min(1, Math.max(0, position));
-    this.requestUpdate();
-    clearTimeout(this.morphTimer);
-    this.morphTimer = setTimeout(() => void this.renderCurrent(), MORPH_DEBOUNCE_MS);
+  /** Key to sound, ms: the context's base + output latency + `midi-latency-ms` (0 before audio runs). */
+  get latencyMs(): number {
+    return playingLatency(this.engine.context, this.midiLatencyMs).totalMs;
   }
 
-  /** The morph position, 0..1 across the presets (a preset's own position when one is selected). */
-  get morphPosition(): number {
-    return this.bank.position;
-  }
-
-  /** Index of the preset sounding, or -1 between presets (a morph). */
-  get selectedPreset(): number {
-    return this.bank.selected;
+  protected get booted(): boolean {
+    return this.started !== undefined;
   }
 
   /** Resumes an AudioContext the browser started suspended (call from a user gesture). */
@@ -178,7 +169,10 @@ export class GansynthInstrument extends InstrumentAttributes {
   /** Where the engine stands: backend, bank progress, held pitches. */
   get engineState() {
     const e = this.engine;
-    return { backend: e.backend, bankDone: e.bankDone, bankTotal: e.bankTotal, rendering: e.rendering, active: [...e.activePitches] };
+    return {
+      backend: e.backend, bankDone: e.bankDone, bankTotal: e.bankTotal, rendering: e.rendering, active: [...e.activePitches],
+      rendersInFlight: e.rendersInFlight, rendersStarted: e.rendersStarted,
+    };
   }
 
   override connectedCallback(): void {
@@ -191,7 +185,6 @@ export class GansynthInstrument extends InstrumentAttributes {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.keys.detach();
-    clearTimeout(this.morphTimer);
     this.loader.reset(); // the engine disposes its renderer on disconnect
     this.started = undefined;
   }
@@ -221,7 +214,7 @@ export class GansynthInstrument extends InstrumentAttributes {
     }
     if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
     const rangeChanged = (changed.has('low') && changed.get('low') !== undefined) || (changed.has('high') && changed.get('high') !== undefined);
-    if (rangeChanged) void this.renderCurrent();
+    if (rangeChanged) void this.sound.renderNow();
     if (changed.has('midiChannel')) this.guard(() => (this.engine.midi.channel = this.midiChannel), false);
     if (changed.has('preset') && this.preset && changed.get('preset') !== undefined) void this.setPreset(this.preset).catch((e) => this.report(e));
   }
@@ -267,11 +260,11 @@ export class GansynthInstrument extends InstrumentAttributes {
       this.fire('model-loaded', { backend: this.engine.backend, modelName: this.modelName, label: source.label, url: source.url, notice, reused });
       if (!this.loadedOnce) {
         this.loadedOnce = true;
-        if (this.preset) this.bank.select(this.preset);
+        if (this.preset) this.sound.bank.select(this.preset);
         this.fire('ready', { backend: this.engine.backend, modelName: this.modelName });
       }
       // A fallback to the model already playing keeps its bank.
-      return reused || (await this.renderCurrent());
+      return reused || (await this.sound.renderNow());
     } catch (e) {
       this.report(e);
       return false;
@@ -280,7 +273,7 @@ export class GansynthInstrument extends InstrumentAttributes {
 
   private install({ renderer, source }: LoadedModelInfo): void {
     this.engine.useRenderer(renderer);
-    if (renderer.latentSize !== this.bank.latentSize) this.bank.latentSize = renderer.latentSize;
+    if (renderer.latentSize !== this.sound.bank.latentSize) this.sound.bank.latentSize = renderer.latentSize;
     this.modelName = renderer.modelName ?? source.label;
     this.untrained = renderer.untrained ?? false;
   }
@@ -293,47 +286,44 @@ export class GansynthInstrument extends InstrumentAttributes {
     return Array.from({ length: high - low + 1 }, (_, i) => low + i);
   }
 
-  private async renderCurrent(): Promise<boolean> {
+  /** Renders the bank of `latent` (the SoundController decides when); false when superseded or failed (shown). */
+  private async renderLatent(latent: Float32Array): Promise<boolean> {
     if (!this.started) throw new Error('gansynth-instrument: not started (connect it to a document)');
     if (!this.engine.hasRenderer) return false; // the model load in flight renders when it lands
     this.errorText = '';
     try {
       this.engine.bankPitches = this.pitchRange();
-      return await this.engine.renderLatent(this.bank.latent());
+      return await this.engine.renderLatent(latent);
     } catch (e) {
       this.report(e);
       return false;
     }
   }
 
-  private onPresetAction = async (e: CustomEvent<PresetAction>): Promise<void> => {
-    try {
-      const out = await applyPresetAction(this.bank, e.detail, this.modelName);
-      if (out.select !== undefined) await this.setPreset(out.select);
-      if (out.shareUrl !== undefined) this.shareUrl = out.shareUrl;
-      if (out.changed) this.fire('presets-changed', { presets: this.presets });
-      this.requestUpdate();
-      if (out.render) await this.renderCurrent();
-    } catch (err) {
-      this.report(err);
-    }
-  };
-  private shareUrl = '';
-
   override render() {
     const e = this.engine;
     const midi = e.midi;
+    const { bank, controls } = this.sound;
+    const names = bank.presets.map((p) => p.name);
     return html`
       <status-line part="status" .backend=${e.backend} .backendReason=${e.backendReason} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
         .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${this.loader.progressText || (e.phase === 'ready' ? '' : e.phase)}
         .notice=${this.loader.notice} .midi=${midi.state === 'enabled' ? `${midi.inputs.length} input(s)` : midi.state}
-        .error=${this.errorText}></status-line>
+        .latency=${e.context ? playingLatency(e.context, this.midiLatencyMs) : undefined} .error=${this.errorText}></status-line>
       <model-picker part="model" .value=${this.loader.pickerValue(this.model)} ?busy=${this.loader.progressText !== ''}
         @model-choose=${this.onModelChoose}></model-picker>
-      <preset-bar part="presets" .presets=${this.bank.presets} .selected=${this.bank.selected} .shareUrl=${this.shareUrl}
-        @preset-action=${this.onPresetAction}></preset-bar>
-      <morph-pad part="morph" .labels=${this.bank.presets.map((p) => p.name)} .position=${this.bank.position}
+      <preset-bar part="presets" .presets=${bank.presets} .selected=${bank.selected} .shareUrl=${this.sound.shareUrl}
+        @preset-action=${(ev: CustomEvent<PresetAction>) => this.sound.presetAction(ev.detail)}></preset-bar>
+      <morph-pad part="morph" .labels=${names} .position=${bank.position}
         ?busy=${e.rendering} @morph-input=${(ev: CustomEvent<{ position: number }>) => this.morphTo(ev.detail.position)}></morph-pad>
+      <div class="row" part="performance">
+        <morph-xy-pad part="pad" .labels=${names} .corners=${bank.corners} .x=${bank.xy.x} .y=${bank.xy.y} ?active=${bank.morph === 'xy'}
+          ?busy=${e.rendering} @morph-xy-input=${(ev: CustomEvent<{ x: number; y: number }>) => this.morphToXY(ev.detail.x, ev.detail.y)}
+          @corner-change=${(ev: CustomEvent<{ corner: number; index: number }>) => this.guard(() => this.sound.setCorners(bank.corners.map((c, i) => (i === ev.detail.corner ? ev.detail.index : c))), false)}></morph-xy-pad>
+        <midi-learn-bar .bindings=${controls.bindings} .armed=${controls.armed}
+          @learn-arm=${(ev: CustomEvent<{ target?: ControlTarget }>) => this.learnMidi(ev.detail.target)}></midi-learn-bar>
+        <button part="panic" title="all sound off and reset controllers" @click=${() => this.panic()}>panic</button>
+      </div>
       <div class="row" part="controls">
         <device-picker .inputs=${midi.inputs} .input=${midi.selected} .channel=${midi.channel} .state=${midi.state}
           .message=${midi.errorMessage} @midi-select=${this.onMidiSelect}></device-picker>
@@ -364,7 +354,7 @@ export class GansynthInstrument extends InstrumentAttributes {
    * Runs `f`; an error is shown and fired, and rethrown to a caller of the public API (`rethrow`). A misused API call
    * is the host's mistake, not the instrument's state: its message leaves the status line after a few seconds.
    */
-  private guard(f: () => void, rethrow = true): void {
+  protected guard(f: () => void, rethrow = true): void {
     try {
       f();
     } catch (e) {

@@ -32,3 +32,24 @@ export function clockStamp(ctx: BaseAudioContext, nowMs: number = performance.no
   }
   return { contextTime: ctx.currentTime, performanceTime: nowMs };
 }
+
+/** What a player waits for between a key and its sound, ms, by cause. */
+export interface PlayingLatency {
+  /** `AudioContext.baseLatency`: the context's own buffering. */
+  readonly baseMs: number;
+  /** `AudioContext.outputLatency`: the audio device's (0 where the browser cannot tell). */
+  readonly outputMs: number;
+  /** The live MIDI budget (`midi-latency-ms`). */
+  readonly midiMs: number;
+  readonly totalMs: number;
+}
+
+/** The latency of `ctx` (none for an OfflineAudioContext or before there is one) plus the MIDI budget. */
+export function playingLatency(ctx: BaseAudioContext | undefined, midiLatencyMs: number): PlayingLatency {
+  const live = ctx as Partial<AudioContext> | undefined;
+  const ms = (sec: number | undefined) => (Number.isFinite(sec) ? sec! * 1000 : 0);
+  const baseMs = ms(live?.baseLatency);
+  const outputMs = ms(live?.outputLatency);
+  const midiMs = Number.isFinite(midiLatencyMs) ? midiLatencyMs : 0;
+  return { baseMs, outputMs, midiMs, totalMs: baseMs + outputMs + midiMs };
+}

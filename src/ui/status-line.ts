@@ -1,9 +1,10 @@
 /**
  * `<status-line>`: what the instrument is doing: the tfjs backend, bank readiness (n/61), the model
- * (and whether it is untrained), MIDI, and the last error in full (never swallowed).
+ * (and whether it is untrained), MIDI, the latency a player hears, and the last error in full (never swallowed).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import type { PlayingLatency } from './midi-clock.ts';
 
 /**
  * @csspart backend
@@ -11,6 +12,7 @@ import { customElement, property } from 'lit/decorators.js';
  * @csspart model
  * @csspart phase
  * @csspart notice
+ * @csspart latency
  * @csspart error
  */
 @customElement('status-line')
@@ -37,6 +39,8 @@ export class StatusLine extends LitElement {
   /** Free text, e.g. 'loading model…'. */
   @property() phase = '';
   @property() midi = '';
+  /** Key to sound, by cause (absent before audio runs). */
+  @property({ attribute: false }) latency: PlayingLatency | undefined;
   @property() error = '';
 
   override render() {
@@ -49,9 +53,14 @@ export class StatusLine extends LitElement {
       ${this.phase ? html`<span part="phase">${this.phase}</span>` : nothing}
       ${this.notice ? html`<span part="notice" class="warn notice" role="status">${this.notice}</span>` : nothing}
       ${this.midi ? html`<span>MIDI: ${this.midi}</span>` : nothing}
+      ${this.latency ? html`<span part="latency" title=${latencyTitle(this.latency)}>latency: ${this.latency.totalMs.toFixed(1)} ms</span>` : nothing}
       ${this.error ? html`<span part="error" class="error" role="alert">error: ${this.error}</span>` : nothing}
     `;
   }
+}
+
+function latencyTitle(l: PlayingLatency): string {
+  return `audio context ${l.baseMs.toFixed(1)} ms + output device ${l.outputMs.toFixed(1)} ms + MIDI budget ${l.midiMs.toFixed(0)} ms`;
 }
 
 declare global {

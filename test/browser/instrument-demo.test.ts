@@ -81,7 +81,7 @@ describe('demo page', { skip }, () => {
     await page.fill(`${bar} input[aria-label="preset name"]`, 'my sound');
     await page.press(`${bar} input[aria-label="preset name"]`, 'Enter');
     assert.deepEqual((await names()).slice(4), ['my sound']);
-    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('gansynth-web:presets') ?? '[]').length);
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('gansynth-web:presets') ?? '{}').presets?.length);
     assert.equal(stored, 5, 'edits are kept in localStorage');
     // A full localStorage: the page says the presets were not saved (and how to keep them).
     await page.evaluate(() => {
@@ -101,7 +101,7 @@ describe('demo page', { skip }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${bar} button:has-text("export")`)]);
     const exported = join(TEST_OUT_DIR, 'instrument', 'exported-presets.json');
     await download.saveAs(exported);
-    assert.equal(JSON.parse(await readFile(exported, 'utf8')).length, 5);
+    assert.equal(JSON.parse(await readFile(exported, 'utf8')).presets.length, 5);
     await page.click(`${bar} button:has-text("delete")`);
     assert.equal((await names()).length, 4);
     await page.setInputFiles(`${bar} input[type=file]`, exported);
@@ -111,5 +111,31 @@ describe('demo page', { skip }, () => {
     await page.reload(); // same URL but the fragment: goto alone is a same-document navigation
     await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);
     assert.deepEqual(await names(), ['seed 1', 'seed 2', 'seed 3', 'seed 4', 'my sound']);
+  });
+
+  test('MIDI bindings and pad corners are kept with the bank across a reload; a bank stored before them still loads', async () => {
+    type Inst = { midiBindings: Record<string, number>; padCorners: number[]; presets: { name: string }[] };
+    const inst = () => page.evaluate(() => {
+      const el = document.querySelector('gansynth-instrument') as unknown as Inst;
+      return { bindings: el.midiBindings, corners: el.padCorners, names: el.presets.map((p) => p.name) };
+    });
+    await page.goto(`${opened.url}/index.html?model=/tiny/&backend=wasm&low=60&high=61`);
+    await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);
+    await page.evaluate(() => ((document.querySelector('gansynth-instrument') as unknown as Inst).midiBindings = { morphX: 74, morphY: 2, presetNext: 20 }));
+    await page.locator('gansynth-instrument morph-xy-pad select[aria-label="top right preset"]').selectOption('1');
+    const set = await inst();
+    await page.reload();
+    await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);
+    assert.deepEqual(await inst(), set, 'the reloaded page plays the same bank, bindings and corners');
+    assert.deepEqual(set.bindings, { morphX: 74, morphY: 2, presetNext: 20 });
+    assert.deepEqual(set.corners.slice(3), [1]);
+    // What this page stored before the bank file had a version: a bare array of presets.
+    await page.evaluate(() => localStorage.setItem('gansynth-web:presets', JSON.stringify([{ name: 'old a', latent: { seed: 5 } }, { name: 'old b', latent: { seed: 6 } }])));
+    await page.reload();
+    await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);
+    const old = await inst();
+    assert.deepEqual(old.names, ['old a', 'old b']);
+    assert.deepEqual(old.bindings, { morphX: 1, morphY: 2 }, 'the defaults: that bank had no bindings');
+    assert.deepEqual(old.corners, [0, 1, 0, 1]);
   });
 });

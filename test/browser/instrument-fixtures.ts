@@ -11,6 +11,7 @@ import { initGeneratorParams } from '../../src/engine/generator.ts';
 import { saveModelDir } from '../../src/node/model-io.ts';
 import { REPO_ROOT, TEST_OUT_DIR, openTestPage, type OpenedPage } from './harness.ts';
 import { installFakeMidi } from './fake-midi.ts';
+import type { Mount } from '../../scripts/static-server.ts';
 
 /** Where the fixtures live. */
 export const FIXTURE_DIR = join(TEST_OUT_DIR, 'instrument');
@@ -41,11 +42,15 @@ export async function bundleRuntime(): Promise<string> {
   return out;
 }
 
-/** Opens the instrument test page with the tiny model at /tiny/, the runtime at /worklet/ and /static/. */
-export async function openInstrumentPage(): Promise<OpenedPage> {
+/**
+ * Opens the instrument test page with the tiny model at /tiny/, the runtime at /worklet/ and /static/, and
+ * `extraMounts` (e.g. the repo's models/ for a bench).
+ */
+export async function openInstrumentPage(opts: { extraMounts?: Mount[] } = {}): Promise<OpenedPage> {
   const [modelDir, staticDir] = await Promise.all([writeTinyModel(), bundleRuntime()]);
   const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages/instrument-page.ts'), {
     extraMounts: [
+      ...(opts.extraMounts ?? []),
       { prefix: '/tiny/', dir: modelDir },
       { prefix: '/worklet/', dir: join(staticDir, 'worklet') },
       { prefix: '/static/', dir: staticDir },

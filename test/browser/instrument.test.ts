@@ -205,14 +205,16 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     await sleep(600);
   });
 
-  test('mod wheel (CC1) drives the morph position and re-renders', async () => {
+  test('mod wheel (CC1) drives the morph pad across and re-renders', async () => {
     const before = await page.evaluate(() => gsTest.events.filter((e) => e.type === 'bank-ready').length);
     await midi(page, [0xb0, 1, 127]);
     await page.waitForFunction((n) => gsTest.events.filter((e) => e.type === 'bank-ready').length > n, before, { timeout: 60_000 });
-    assert.equal(await page.evaluate(() => gsTest.el.morphPosition), 1);
+    assert.deepEqual(await page.evaluate(() => gsTest.el.morphXY), { x: 1, y: 0, active: true });
+    assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), 1, 'bottom right corner: preset 1');
     await midi(page, [0xb0, 1, 0]);
-    assert.equal(await page.evaluate(() => gsTest.el.morphPosition), 0);
+    assert.equal(await page.evaluate(() => gsTest.el.morphXY.x), 0);
     assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), 0);
+    await page.waitForFunction(() => !gsTest.el.engineState.rendering, undefined, { timeout: 60_000 });
   });
 
   test('volume and release attributes reach the audio', async () => {

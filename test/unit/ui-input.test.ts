@@ -1,6 +1,7 @@
 /**
  * The instrument's pure input and state pieces, fed raw MIDI bytes and key codes: MidiDispatcher (note
- * on/off, running-status note-off, CC64, 14-bit bend, RPN 0 bend range, CC1, channel filter), the computer
+ * on/off, running-status note-off, the pedals CC64/66/67, 14-bit bend, RPN 0 bend range, channel mode messages,
+ * program change, assignable controllers, channel filter), the computer
  * keyboard map, the render order, and the preset bank state (morph positions, edits).
  */
 import { test } from 'node:test';
@@ -19,11 +20,15 @@ function recorder(): { sink: MidiSink; calls: string[] } {
     noteOn: (p, v) => calls.push(`on ${p} ${v}`),
     noteOff: (p) => calls.push(`off ${p}`),
     sustain: (d) => calls.push(`sustain ${d}`),
+    sostenuto: (d) => calls.push(`sostenuto ${d}`),
+    softPedal: (d) => calls.push(`soft ${d}`),
     pitchBend: (v) => calls.push(`bend ${v.toFixed(4)}`),
     bendRange: (s) => calls.push(`range ${s}`),
-    modWheel: (v) => calls.push(`mod ${v.toFixed(3)}`),
     allSoundOff: () => calls.push('sound off'),
     allNotesOff: () => calls.push('notes off'),
+    resetControllers: () => calls.push('reset'),
+    assignableControl: (c, v) => calls.push(`cc${c} ${v}`),
+    programChange: (p) => calls.push(`program ${p}`),
   };
   return { sink, calls };
 }
@@ -34,11 +39,15 @@ test('MidiDispatcher: channel voice messages from raw bytes', () => {
   for (const m of [
     [0x90, 60, 100], [0x90, 60, 0], [0x83, 61, 64], [0xb0, 64, 127], [0xb0, 64, 10],
     [0xe0, 0x7f, 0x7f], [0xe0, 0x00, 0x40], [0xe0, 0x00, 0x00], [0xb0, 1, 127], [0xb0, 120, 0], [0xb0, 123, 0],
-    [0xf8], [0xfe, 0], [0xc0, 5], // clock, active sensing, program change: ignored
+    [0xb0, 66, 127], [0xb0, 66, 0], [0xb0, 67, 64], [0xb0, 67, 63], [0xb0, 121, 0], [0xb0, 2, 90], [0xb0, 74, 3],
+    [0xc0, 5], [0xb0, 124, 0], [0xb0, 127, 0],
+    [0xf8], [0xfe, 0], [0xb0, 0, 1], [0xb0, 32, 1], [0xb0, 122, 0], // clock, active sensing, bank select, local control: ignored
   ]) d.handle(m);
   assert.deepEqual(calls, [
     'on 60 100', 'off 60', 'off 61', 'sustain true', 'sustain false',
-    'bend 1.0000', 'bend 0.0000', 'bend -1.0000', 'mod 1.000', 'sound off', 'notes off',
+    'bend 1.0000', 'bend 0.0000', 'bend -1.0000', 'cc1 127', 'sound off', 'notes off',
+    'sostenuto true', 'sostenuto false', 'soft true', 'soft false', 'reset', 'cc2 90', 'cc74 3',
+    'program 5', 'notes off', 'notes off',
   ]);
 });
 
@@ -53,7 +62,13 @@ test('MidiDispatcher: RPN 0 sets the bend range; other RPNs and data entry witho
   d.handle([0xb0, 6, 12]);
   d.handle([0xb0, 38, 50]);
   d.handle([0xb1, 6, 3]); // another channel has its own selection (none)
-  assert.deepEqual(calls, ['range 12', 'range 12.5']);
+  d.handle([0xb0, 121, 0]); // reset all controllers deselects the RPN (RP-015)
+  d.handle([0xb0, 6, 24]);
+  d.handle([0xb0, 101, 0]);
+  d.handle([0xb0, 100, 0]);
+  d.handle([0xb0, 99, 1]); // an NRPN selection deselects it too
+  d.handle([0xb0, 6, 24]);
+  assert.deepEqual(calls, ['range 12', 'range 12.5', 'reset']);
 });
 
 test('MidiDispatcher: channel filter', () => {
@@ -131,16 +146,20 @@ test('preset bank edits never make it unsavable: imports de-duplicate names, ren
   assert.throws(() => bank.replace([]), /at least one preset/);
 });
 
-test('MidiDispatcher: every timed message carries its time to the sink; mod wheel is untimed', () => {
+test('MidiDispatcher: every timed message carries its time to the sink; controllers and program change are untimed', () => {
   const times: (number | undefined)[] = [];
   const sink: MidiSink = {
     noteOn: (_p, _v, x) => times.push(x), noteOff: (_p, x) => times.push(x), sustain: (_d, x) => times.push(x),
-    pitchBend: (_v, x) => times.push(x), bendRange: (_s, x) => times.push(x), modWheel: () => times.push(-1),
-    allSoundOff: (x) => times.push(x), allNotesOff: (x) => times.push(x),
+    sostenuto: (_d, x) => times.push(x), softPedal: (_d, x) => times.push(x), resetControllers: (x) => times.push(x),
+    pitchBend: (_v, x) => times.push(x), bendRange: (_s, x) => times.push(x), assignableControl: () => times.push(-1),
+    programChange: () => times.push(-2), allSoundOff: (x) => times.push(x), allNotesOff: (x) => times.push(x),
   };
   const d = new MidiDispatcher(sink);
-  for (const m of [[0x90, 60, 100], [0x90, 60, 0], [0x80, 60, 0], [0xb0, 64, 127], [0xe0, 0, 64], [0xb0, 101, 0], [0xb0, 100, 0], [0xb0, 6, 12], [0xb0, 1, 5], [0xb0, 120, 0], [0xb0, 123, 0]]) d.handle(m, 1.25);
-  assert.deepEqual(times, [1.25, 1.25, 1.25, 1.25, 1.25, 1.25, -1, 1.25, 1.25]);
+  for (const m of [
+    [0x90, 60, 100], [0x90, 60, 0], [0x80, 60, 0], [0xb0, 64, 127], [0xe0, 0, 64], [0xb0, 101, 0], [0xb0, 100, 0], [0xb0, 6, 12],
+    [0xb0, 1, 5], [0xb0, 120, 0], [0xb0, 123, 0], [0xb0, 66, 127], [0xb0, 67, 127], [0xb0, 121, 0], [0xc0, 1],
+  ]) d.handle(m, 1.25);
+  assert.deepEqual(times, [1.25, 1.25, 1.25, 1.25, 1.25, 1.25, -1, 1.25, 1.25, 1.25, 1.25, 1.25, -2]);
   times.length = 0;
   d.handle([0x90, 61, 100]);
   assert.deepEqual(times, [undefined]);

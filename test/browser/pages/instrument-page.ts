@@ -108,6 +108,43 @@ function onsetIndex(x: Float32Array, threshold: number): number {
   return -1;
 }
 
+/** Normalised cross-correlation of `x` from `at` with `ref` from 0 over `win` frames, best over lags ±`lag`. */
+function bestCorrelation(x: Float32Array, at: number, ref: Float32Array, win: number, lag: number): number {
+  let best = -1;
+  for (let d = -lag; d <= lag; d++) {
+    let xy = 0;
+    let xx = 0;
+    let yy = 0;
+    for (let i = 0; i < win; i++) {
+      const a = x[at + d + i] ?? 0;
+      const b = ref[i] ?? 0;
+      xy += a * b;
+      xx += a * a;
+      yy += b * b;
+    }
+    if (xx > 0 && yy > 0) best = Math.max(best, xy / Math.sqrt(xx * yy));
+  }
+  return best;
+}
+
+/** Frames where sound starts after at least `gap` frames under `threshold`. */
+function onsets(x: Float32Array, threshold: number, gap: number): number[] {
+  const out: number[] = [];
+  let quiet = gap;
+  for (let i = 0; i < x.length; i++) {
+    if (Math.abs(x[i]!) > threshold) {
+      if (quiet >= gap) out.push(i);
+      quiet = 0;
+    } else quiet++;
+  }
+  return out;
+}
+
+/** A strike sounds like one buffer when it correlates with it by this much more than with the other. */
+const SOUNDS_LIKE_MARGIN = 0.3;
+
+type FakeMidiWindow = { fakeMidi: { send(id: string, b: number[]): void } };
+
 const api = {
   el: undefined as GansynthInstrument | undefined,
   recorder: undefined as Recorder | undefined,
@@ -192,7 +229,7 @@ const api = {
     const sentMs = performance.now();
     const stamp = clockStamp(ctx, sentMs);
     const sendFrame = Math.round(ctx.currentTime * ctx.sampleRate);
-    (window as unknown as { fakeMidi: { send(id: string, b: number[]): void } }).fakeMidi.send('fake-1', [0x90, pitch, 127]);
+    (window as unknown as FakeMidiWindow).fakeMidi.send('fake-1', [0x90, pitch, 127]);
     await new Promise((r) => setTimeout(r, latencyMs + 400));
     el.noteOff(pitch);
     el.midiLatencyMs = 0;
@@ -200,6 +237,58 @@ const api = {
     const i = onsetIndex(samples, 1e-4);
     const expected = stamp.contextTime + latencyMs / 1000;
     return { expectedFrame: Math.round(expected * ctx.sampleRate), sendFrame, onsetFrame: i < 0 ? -1 : startFrame + i };
+  },
+
+  /**
+   * Preset change → the first note of the new timbre heard. A player strikes `pitch` over MIDI every `strikeMs`
+   * (30 ms notes with a 10 ms release, so each onset stands alone) while `setPreset(preset)` runs; the output is
+   * recorded, and each strike is classified by which buffer of the pitch its first 1024 frames match (the one
+   * playing before, or the preset's new one: normalised correlation, best over ±16 frames, ahead of the other by
+   * `SOUNDS_LIKE_MARGIN`). Returns the frame of the
+   * change, each strike, and the time to the first new-timbre onset as rendered (`renderedMs`) and as heard
+   * (`audibleMs`: plus the element's `latencyMs`, the context's base + output latency and the MIDI budget).
+   */
+  async swapToAudible(preset: number, pitch: number, strikeMs = 60) {
+    const el = this.el!;
+    const ctx = el.context!;
+    const rec = this.recorder!;
+    const fake = (window as unknown as FakeMidiWindow).fakeMidi;
+    const release = el.release;
+    el.release = 0.01;
+    await el.updateComplete;
+    const before = el.getNote(pitch);
+    if (!before) throw new Error(`swapToAudible: pitch ${pitch} has no note yet`);
+    const old = before.samples.slice();
+    rec.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const strike = () => {
+      fake.send('fake-1', [0x90, pitch, 100]);
+      setTimeout(() => fake.send('fake-1', [0x80, pitch, 0]), 30);
+    };
+    strike();
+    const strikes = setInterval(strike, strikeMs);
+    const changeFrame = Math.round(ctx.currentTime * ctx.sampleRate);
+    const t0 = performance.now();
+    const complete = await el.setPreset(preset);
+    const bankMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 300));
+    clearInterval(strikes);
+    await new Promise((r) => setTimeout(r, 100));
+    const { startFrame, samples } = await rec.stop();
+    el.release = release;
+    const fresh = el.getNote(pitch)!.samples;
+    const win = 1024; // 21 ms: inside the 30 ms note
+    const hits = onsets(samples, 1e-4, 256).filter((i) => i + win + 16 < samples.length).map((i) => ({
+      onsetFrame: startFrame + i, corrOld: bestCorrelation(samples, i, old, win, 16), corrNew: bestCorrelation(samples, i, fresh, win, 16),
+    }));
+    // By margin rather than level: on a loaded machine a strike's note-off may come early and cut its note short of
+    // the window, lowering both correlations alike (0.59 against 0.10 was seen).
+    const firstNew = hits.find((h) => h.onsetFrame >= changeFrame && h.corrNew > h.corrOld + SOUNDS_LIKE_MARGIN);
+    const renderedMs = firstNew ? ((firstNew.onsetFrame - changeFrame) / ctx.sampleRate) * 1000 : Number.NaN;
+    return {
+      complete, bankMs, changeFrame, strikes: hits, firstNewFrame: firstNew?.onsetFrame ?? -1, renderedMs,
+      audibleMs: renderedMs + el.latencyMs, latencyMs: el.latencyMs, buffersCorrelation: bestCorrelation(fresh, 0, old, win, 16),
+    };
   },
 };
 

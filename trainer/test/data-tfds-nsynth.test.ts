@@ -19,7 +19,7 @@ import { prepareTrainingData } from '../src/data/pipeline.ts';
 import { listDatasetNotes } from '../src/data/source.ts';
 import { writeTfRecords } from '../src/data/tfrecord.ts';
 import { readMetrics } from '../src/train/metrics-log.ts';
-import { fixtureNote, tfdsExample, writeTfdsNsynth, type FixtureNote } from './tfds-fixture.ts';
+import { fixtureNote, protoSpec, tfdsExample, writeTfdsNsynth, type FixtureNote } from './tfds-fixture.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gansynth-tfds-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -118,6 +118,20 @@ test('a missing shard, a shard length that disagrees with dataset_info.json, an 
   assert.throws(() => listDatasetNotes(spec), /features\.json: feature 'audio' is int64 \[64000\], but TFDS nsynth\/gansynth_subset 2\.3\.3 stores float list \[64000\]/);
   edit(features, (j) => ((j.featuresDict as { features: Record<string, unknown> }).features.pitch_hz = { pythonClassName: 'tensorflow_datasets.core.features.tensor_feature.Tensor', tensor: { shape: {}, dtype: 'float32' } }));
   assert.throws(() => listDatasetNotes(spec), /features\.json: feature 'audio'/, 'first mismatch reported first');
+
+  // The spec in dataset_info.json itself: its `features` (TFDS ≥ 4's proto form) and a tensorflow_metadata `schema`.
+  const inInfo = fixture('info-spec', { featuresJson: 'none' }).versionDir;
+  edit(info(inInfo), (j) => (j.features = protoSpec('gansynth_subset', '2.3.3')));
+  assert.equal(listDatasetNotes(inInfo).notes.length, 8);
+  edit(info(inInfo), (j) => ((j.features as { featuresDict: { features: Record<string, unknown> } }).featuresDict.features.velocity = { pythonClassName: 'tensorflow_datasets.core.features.class_label_feature.ClassLabel', classLabel: { numClasses: '5' } }));
+  assert.throws(() => listDatasetNotes(inInfo), (e: Error) => e.message === `${info(inInfo)}: feature 'velocity' is int64 (ClassLabel of 5), but TFDS nsynth/gansynth_subset 2.3.3 stores int64 (ClassLabel of 128): not a feature spec this reader knows`);
+  edit(info(inInfo), (j) => {
+    delete j.features;
+    j.schema = { feature: [{ name: 'audio', type: 'FLOAT', shape: { dim: [{ size: '64000' }] } }, { name: 'pitch', type: 'INT' }, { name: 'id', type: 'BYTES' }] };
+  });
+  assert.equal(listDatasetNotes(inInfo).notes.length, 8);
+  edit(info(inInfo), (j) => ((j.schema as { feature: { type: string }[] }).feature[1]!.type = 'FLOAT'));
+  assert.throws(() => listDatasetNotes(inInfo), (e: Error) => e.message === `${info(inInfo)}: schema feature 'pitch' has type FLOAT, but TFDS nsynth/gansynth_subset 2.3.3 stores int64 (ClassLabel of 128)`);
 
   const other = fixture('mnist').versionDir;
   edit(info(other), (j) => (j.name = 'mnist'));

@@ -50,14 +50,14 @@ export interface FixtureOptions {
   splits: Record<string, FixtureNote[][]>;
   /** 'proto' (TFDS ≥ 4, default), 'legacy' ({type, content}) or 'none' (a 2020 TFDS). */
   featuresJson?: 'proto' | 'legacy' | 'none';
-  /** Whether splits carry `filepathTemplate` and the info `fileFormat` (TFDS ≥ 4, default true). */
+  /** TFDS ≥ 4's dataset_info.json (default true), or a 2020 one: no configName, fileFormat, filepathTemplate. */
   modernInfo?: boolean;
 }
 
 const CLS = 'tensorflow_datasets.core.features.';
 
-/** The features of `config` in TFDS's proto-JSON (features.json) form. */
-function protoSpec(config: TfdsNsynthConfig, version: string): unknown {
+/** The features of `config` in TFDS's proto-JSON form (features.json, or dataset_info.json's `features`). */
+export function protoSpec(config: TfdsNsynthConfig, version: string): unknown {
   const tensor = (dtype: string, dims: number[] = []) => ({ pythonClassName: `${CLS}tensor_feature.Tensor`, tensor: { shape: dims.length ? { dimensions: dims.map(String) } : {}, dtype, encoding: 'none' } });
   const label = (n: number) => ({ pythonClassName: `${CLS}class_label_feature.ClassLabel`, classLabel: { numClasses: String(n) } });
   const dict = (features: Record<string, unknown>) => ({ pythonClassName: `${CLS}features_dict.FeaturesDict`, featuresDict: { features } });
@@ -142,16 +142,18 @@ export function writeTfdsNsynth(o: FixtureOptions): string {
   });
   const info = {
     citation: '@InProceedings{pmlr-v70-engel17a, ...}',
-    configDescription: 'NSynth Dataset limited to acoustic instruments in the MIDI pitch interval [24, 84]. ...',
-    configName: config,
     description: 'The NSynth Dataset is an audio dataset containing ~300k musical notes, ...',
     downloadSize: '78468212993',
     location: { urls: ['https://g.co/magenta/nsynth-dataset'] },
-    moduleName: 'tensorflow_datasets.datasets.nsynth.nsynth_dataset_builder',
     name: 'nsynth',
     splits,
     version,
-    ...(modern ? { fileFormat: 'tfrecord', releaseNotes: { '2.3.0': 'New `loudness_db` feature in decibels (unormalized).', '2.3.1': 'F0 computed with normalization fix in CREPE.', '2.3.2': 'Use Audio feature.', '2.3.3': 'F0 computed with fix in CREPE wave normalization (https://github.com/marl/crepe/issues/49).' } } : {}),
+    // A 2020 DatasetInfo proto had no config_name, module_name, file_format or release_notes.
+    ...(modern ? {
+      configDescription: 'NSynth Dataset limited to acoustic instruments in the MIDI pitch interval [24, 84]. ...',
+      configName: config,
+      moduleName: 'tensorflow_datasets.datasets.nsynth.nsynth_dataset_builder',
+      fileFormat: 'tfrecord', releaseNotes: { '2.3.0': 'New `loudness_db` feature in decibels (unormalized).', '2.3.1': 'F0 computed with normalization fix in CREPE.', '2.3.2': 'Use Audio feature.', '2.3.3': 'F0 computed with fix in CREPE wave normalization (https://github.com/marl/crepe/issues/49).' } } : {}),
   };
   writeFileSync(join(dir, 'dataset_info.json'), sortedJson(info, 2));
   const form = o.featuresJson ?? 'proto';

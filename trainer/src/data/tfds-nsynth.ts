@@ -166,8 +166,8 @@ export function tfdsShards(ds: TfdsNsynth, split: string): TfdsShard[] {
   const s = ds.splits.find((x) => x.name === split);
   if (!s) throw new Error(`${infoPath}: no split '${split}' (splits: ${ds.splits.map((x) => x.name).join(', ')})`);
   const n = s.shardLengths.length;
-  const width = Math.max(5, String(n).length); // naming.py's _num_digits_needed
-  const pad = (i: number) => String(i).padStart(width, '0');
+  const digits = Math.max(5, String(n).length); // naming.py's _num_digits_needed
+  const pad = (i: number) => String(i).padStart(digits, '0');
   return s.shardLengths.map((records, i) => {
     const vars: Record<string, string> = { DATASET: 'nsynth', SPLIT: split, FILEFORMAT: 'tfrecord', SHARD_INDEX: pad(i), NUM_SHARDS: pad(n), SHARD_X_OF_Y: `${pad(i)}-of-${pad(n)}` };
     const name = s.shardTemplate.replace(/\{(\w+)\}/g, (all, v: string) => {

@@ -27,7 +27,7 @@ export const summary = 'evaluate a model (PA, PE, IS, FID, NDB) against held-out
 
 const HELP = `usage: gansynth-trainer eval --data DIR [--model DIR|URL] [options]
 
-  --data DIR          dataset: NSynth json+wav / TFRecord / a 'gansynth-trainer dataset' output (needs train + test/valid)
+  --data DIR          dataset: NSynth json+wav / TFRecord / TFDS-prepared nsynth / a 'gansynth-trainer dataset' output (needs train + test/valid)
   --model DIR|URL     the model to evaluate (omit for the real-data ceiling only)
   --classifier DIR    pitch classifier directory (default DIR/pitch-classifier under --data); trained when missing
   --train-notes N     real training notes for the classifier and the FID/NDB reference (default 1500)

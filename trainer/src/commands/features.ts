@@ -10,11 +10,12 @@ import { prepareTrainingData } from '../data/pipeline.ts';
 import { saveNormalizer } from '../data/normalizer.ts';
 
 /** One line for the CLI's usage list. */
-export const summary = 'cache raw mel features of a dataset (NSynth json+wav / TFRecord / ours) and write its normaliser';
+export const summary = 'cache raw mel features of a dataset (NSynth json+wav / TFRecord / TFDS / ours) and write its normaliser';
 
 const HELP = `usage: gansynth-trainer features --dataset PATH --cache DIR [options]
 
-  --dataset PATH        json+wav split dir, a dir with nsynth-<split>/, or a .tfrecord file
+  --dataset PATH        json+wav split dir, a dir with nsynth-<split>/, a .tfrecord file, or NSynth as TFDS
+                        prepares it (its data dir, nsynth/<config> or nsynth/<config>/<version>)
   --split NAME          split to read (default train)
   --cache DIR           feature cache directory (reused when dataset and spectral config match)
   --normalizer KIND     prespecified (Magenta's constants, default) | range (from this data, margin 0.8)

@@ -23,7 +23,9 @@ const HELP = `usage: gansynth-trainer train --config NAME --data DIR --out RUN [
        gansynth-trainer train --resume-from FILE --data DIR --out RUN [options]
 
   --config ${Object.keys(TRAIN_CONFIGS).join('|')}   paper = Magenta mel_prog_hires, quick = Magenta's quick test
-  --data DIR               dataset: NSynth json+wav split dir, a dir with nsynth-<split>/, or a .tfrecord
+  --data DIR               dataset: NSynth json+wav split dir, a dir with nsynth-<split>/, a .tfrecord, or NSynth
+                           as TFDS prepares it (its data dir, nsynth/<config> or nsynth/<config>/<version>)
+  --split NAME             split to train on when DIR has several (default train)
   --out RUN                run directory (checkpoints/, metrics.jsonl, samples/, run.json); resumes if present;
                            one training per RUN (RUN/train.lock; a lock left by a killed run is taken over)
   --backend NAME           auto (default: tensorflow > webgpu > cpu), tensorflow, webgpu, cpu
@@ -64,7 +66,7 @@ export async function main(argv: string[]): Promise<void> {
       seed: { type: 'string' }, cache: { type: 'string' }, normalizer: { type: 'string' }, 'no-progress': { type: 'boolean' },
       minutes: { type: 'string' }, 'checkpoint-minutes': { type: 'string' }, 'resume-from': { type: 'string' },
       'compact-out': { type: 'string' }, 'compact-dtype': { type: 'string' }, 'compact-adam': { type: 'boolean' },
-      'short-notes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'short-notes': { type: 'string' }, split: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -103,6 +105,7 @@ export async function main(argv: string[]): Promise<void> {
     console.error(`backend ${backend}; preparing features of ${dataset} ...`);
     const prepared = await prepareTrainingData({
       dataset,
+      split: values.split,
       cacheDir: values.cache ?? join(runDir, 'feature-cache'),
       spec: cfg.model.spectral,
       normalizer: header ? 'prespecified' : normalizer,

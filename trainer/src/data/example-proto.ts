@@ -134,9 +134,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * Decodes a serialized tf.train.Example (e.g. one TFRecord's data).
+ * @param wanted when given, only features whose key it accepts are decoded (the rest are skipped unread), so
+ *   listing a dataset's metadata does not copy every note's 64,000 audio samples.
  * @throws on malformed wire data, with the reason.
  */
-export function decodeExample(bytes: Uint8Array): ExampleFeatures {
+export function decodeExample(bytes: Uint8Array, wanted?: (key: string) => boolean): ExampleFeatures {
   const out: ExampleFeatures = new Map();
   const r = new Reader(bytes);
   while (!r.done()) {
@@ -156,14 +158,15 @@ export function decodeExample(bytes: Uint8Array): ExampleFeatures {
       const entry = fr.bytes();
       const er = new Reader(entry);
       let key = '';
-      let value: ExampleFeature = { kind: 'bytes', value: [] };
+      let raw: Uint8Array | undefined;
       while (!er.done()) {
         const et = er.uint();
         if (et === ((1 << 3) | WIRE_LEN)) key = utf8.decode(er.bytes());
-        else if (et === ((2 << 3) | WIRE_LEN)) value = decodeFeature(er.bytes());
+        else if (et === ((2 << 3) | WIRE_LEN)) raw = er.bytes();
         else er.skip(et & 7);
       }
-      out.set(key, value);
+      if (wanted && !wanted(key)) continue;
+      out.set(key, raw ? decodeFeature(raw) : { kind: 'bytes', value: [] });
     }
   }
   return out;

@@ -15,7 +15,7 @@ import { listDatasetNotes } from './source.ts';
 
 /** Options of {@link prepareTrainingData}. */
 export interface TrainingDataOptions {
-  /** Dataset path: json+wav split dir, a dir with nsynth-<split>/, or a .tfrecord file. */
+  /** Dataset path: json+wav split dir, a dir with nsynth-<split>/, a .tfrecord file, or a TFDS-prepared nsynth (source.ts). */
   dataset: string;
   /** Split to read when the dataset has several. Default 'train'. */
   split?: string;

@@ -1,7 +1,8 @@
 /**
  * One way to list the notes of a dataset, whatever its layout: an NSynth json+wav split directory, a directory
- * holding `nsynth-<split>/` (NSynth's download, or our `dataset` command's output), or a TFRecord file. Audio loads
- * lazily per note, so a 70 GB TFRecord only costs one scan.
+ * holding `nsynth-<split>/` (NSynth's download, or our `dataset` command's output), a TFRecord file, or NSynth as
+ * TensorFlow Datasets prepares it (tfds-nsynth.ts: the data root, `nsynth/<config>` or its version directory).
+ * Audio loads lazily per note, so a 70 GB TFRecord only costs one scan.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { decodeExample } from './example-proto.ts';
 import { nsynthNoteFromExample, type NsynthMeta } from './nsynth.ts';
 import { EXAMPLES_JSON, loadNsynthAudio, nsynthWavPath, readNsynthIndex } from './nsynth-json.ts';
-import { readTfRecordAt, readTfRecords, type TfRecordReadOptions } from './tfrecord.ts';
+import { findTfdsNsynthDir, listTfdsNsynthNotes } from './tfds-nsynth.ts';
+import type { TfRecordReadOptions } from './tfrecord.ts';
+import { scanTfRecordNotes, type RecordDecoder } from './tfrecord-notes.ts';
 
 /** A note whose audio loads on demand. */
 export interface NoteRef {
@@ -24,9 +27,9 @@ export interface NoteRef {
 export interface DatasetListing {
   notes: NoteRef[];
   /**
-   * Identifies the data: sha256 over the index (examples.json bytes, or the TFRecord's path, size and mtime), the
-   * kept note names, and each wav's size and mtime. A re-render therefore invalidates caches even when its bytes
-   * happen to be equal; that errs on the safe side.
+   * Identifies the data: sha256 over the index (examples.json bytes, the TFRecord's path, size and mtime, or TFDS's
+   * dataset_info.json bytes and each shard's path, size and mtime), the kept note names, and each wav's size and
+   * mtime. A re-render therefore invalidates caches even when its bytes happen to be equal; that errs on the safe side.
    */
   fingerprint: string;
   /** Where the notes were read from. */
@@ -35,12 +38,18 @@ export interface DatasetListing {
 
 /** Options of {@link listDatasetNotes}. */
 export interface ListOptions {
-  /** Which split when `path` holds `nsynth-<split>/` directories. Default 'train'. */
+  /** Which split when `path` holds `nsynth-<split>/` directories or is TFDS-prepared. Default 'train'. */
   split?: string;
   filter?: (m: NsynthMeta) => boolean;
   /** TFRecord corrupt-record handling (default 'skip', with a warning per record). */
   tfrecord?: TfRecordReadOptions;
 }
+
+/** Record decoding of NSynth's own TFRecords (nsynth.ts: examples.json's field names as features). */
+const NSYNTH_DECODER: RecordDecoder = Object.freeze({
+  meta: (record: Uint8Array) => nsynthNoteFromExample(decodeExample(record)).meta,
+  audio: (record: Uint8Array) => nsynthNoteFromExample(decodeExample(record)).audio,
+});
 
 /** Lists the notes of a dataset at `path` (see the module doc for the layouts). */
 export function listDatasetNotes(path: string, options: ListOptions = {}): DatasetListing {
@@ -50,22 +59,18 @@ export function listDatasetNotes(path: string, options: ListOptions = {}): Datas
   if (statSync(path).isFile()) {
     const st = statSync(path);
     hash.update(`tfrecord\0${path}\0${st.size}\0${st.mtimeMs}\0`);
-    const notes: NoteRef[] = [];
-    const tfOptions: TfRecordReadOptions = options.tfrecord ?? { corrupt: 'skip', onCorrupt: (c) => console.warn(`${path}: skipping corrupt record at byte ${c.offsetBytes}: ${c.message}`) };
-    for (const rec of readTfRecords(path, tfOptions)) {
-      const { meta } = nsynthNoteFromExample(decodeExample(rec.data));
-      if (!filter(meta)) continue;
-      const offset = rec.offsetBytes;
-      notes.push({ meta, source: `${path}@${offset}`, load: () => new Float32Array(nsynthNoteFromExample(decodeExample(readTfRecordAt(path, offset))).audio) });
-      hash.update(`${meta.note_str}\0`);
-    }
+    const { notes } = scanTfRecordNotes(path, NSYNTH_DECODER, filter, hash, options.tfrecord);
     return { notes, fingerprint: hash.digest('hex'), location: path };
   }
   let dir = path;
   if (!existsSync(join(dir, EXAMPLES_JSON))) {
+    const tfds = findTfdsNsynthDir(path);
+    if (tfds) return listTfdsNsynthNotes(tfds, options);
     const split = options.split ?? 'train';
     dir = join(path, `nsynth-${split}`);
-    if (!existsSync(join(dir, EXAMPLES_JSON))) throw new Error(`'${path}' has neither ${EXAMPLES_JSON} nor nsynth-${split}/${EXAMPLES_JSON}`);
+    if (!existsSync(join(dir, EXAMPLES_JSON))) {
+      throw new Error(`'${path}' has neither ${EXAMPLES_JSON} nor nsynth-${split}/${EXAMPLES_JSON}, and is not a TFDS-prepared nsynth (no dataset_info.json, nsynth/<config>/<version>/)`);
+    }
   }
   hash.update(readFileSync(join(dir, EXAMPLES_JSON)));
   const notes: NoteRef[] = [];

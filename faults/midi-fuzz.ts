@@ -107,16 +107,22 @@ function checkingSink(problems: string[]): MidiSink {
   const range = (what: string, v: number, lo: number, hi: number) => {
     if (!(Number.isFinite(v) && v >= lo && v <= hi)) problems.push(`${what} ${v} outside ${lo}..${hi}`);
   };
-  return {
+  // Typed as MidiSink (no cast): a method added to the interface must be added here, or this does not compile.
+  const sink: MidiSink = {
     noteOn: (p, v) => { range('noteOn pitch', p, 0, 127); range('velocity', v, 1, 127); },
     noteOff: (p) => range('noteOff pitch', p, 0, 127),
     sustain: () => {},
+    sostenuto: () => {},
+    softPedal: () => {},
     pitchBend: (v) => range('bend', v, -1, 1),
     bendRange: (s) => range('bend range', s, 0, 128),
-    modWheel: (v) => range('mod wheel', v, 0, 1),
     allSoundOff: () => {},
     allNotesOff: () => {},
-  } as MidiSink;
+    resetControllers: () => {},
+    assignableControl: (c, v) => { range('controller', c, 0, 127); range('controller value', v, 0, 127); },
+    programChange: (p) => range('program', p, 0, 127),
+  };
+  return sink;
 }
 
 /** Runs `fileCases` mutated files and `liveCases` live messages from `seed`. */

@@ -6,7 +6,7 @@
  * demo page (everything bundled) that `npm start` serves. The repository itself runs the TypeScript sources through
  * tsx; these builds are what the packed packages run.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Plugin, RollupOptions } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
@@ -43,6 +43,9 @@ function modulesUnder(dir: string): string[] {
 /** A package build leaves every bare import (a dependency, `node:*`, `gansynth-web/...`) to the installer. */
 const bareImport = (id: string, _importer: string | undefined, isResolved: boolean): boolean =>
   !isResolved && !/^(\.|\/|\0)/.test(id);
+
+// The outputs start empty: a module left from an earlier build (a renamed or deleted source) would be packed.
+for (const out of ['dist', 'trainer/dist']) rmSync(out, { recursive: true, force: true });
 
 const builds: RollupOptions[] = [];
 if (existsSync('src/index.ts')) {

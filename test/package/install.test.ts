@@ -40,10 +40,13 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
   return r.stdout;
 }
 
-/** Why the registry cannot be reached, or null when `npm ping` answers. */
+/** Why the registry cannot be reached, or null when `npm ping` answers (no retries: a refusal fails at once). */
 function registryUnreachable(): string | null {
-  const r = run('npm', ['ping'], tmpdir(), 30_000);
-  return r.status === 0 ? null : `the npm registry cannot be reached (npm ping: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]})`;
+  const r = run('npm', ['ping', '--fetch-retries=0', '--fetch-timeout=20000'], tmpdir(), 30_000);
+  if (r.status === 0) return null;
+  if (r.error) return `the npm registry cannot be reached (npm ping: ${r.error.message})`;
+  const lines = r.stderr.trim().split('\n');
+  return `the npm registry cannot be reached (npm ping: ${lines.find((l) => /reason:/.test(l)) ?? lines.find((l) => /error/i.test(l)) ?? lines.at(-1)})`;
 }
 
 const unreachable = registryUnreachable();
@@ -92,6 +95,13 @@ test('the tarballs hold built JavaScript and no sources; the install has no dev 
   for (const devTool of ['tsx', 'typescript', 'rollup']) {
     assert.ok(!existsSync(join(project, 'node_modules', devTool)), `${devTool} was installed with --omit=dev`);
   }
+});
+
+test('the installed commands list their commands (found as built .js files)', { skip }, () => {
+  // `--help` prints the usage and exits 0.
+  assert.match(ok(run('npx', ['--no-install', 'gansynth', '--help'], project), 'npx gansynth --help'), /^\s+generate\s.*\n\s+render\s/m);
+  const trainerHelp = ok(run('npx', ['--no-install', 'gansynth-trainer', '--help'], project), 'npx gansynth-trainer --help');
+  for (const c of ['dataset', 'train', 'export', 'eval']) assert.match(trainerHelp, new RegExp(`^\\s+${c}\\s`, 'm'), `gansynth-trainer --help lacks ${c}`);
 });
 
 test('npx gansynth generate runs from the installed package (a tiny model, wasm backend)', { skip }, async () => {

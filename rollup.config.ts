@@ -1,9 +1,13 @@
 /**
- * Builds (STYLE.md §10): the ESM library (tfjs and lit external; its .d.ts come from `tsc -p src/tsconfig.lib.json`
- * in `npm run build`), the AudioWorklet processor and the render Worker as self-contained files, and the demo page
- * (everything bundled) that `npm start` serves.
+ * Builds (STYLE.md §10): the ESM library (every bare import external; its .d.ts come from `tsc -p
+ * src/tsconfig.lib.json` in `npm run build`) with the Node modules the `gansynth` CLI and the trainer import by name
+ * (src/{shared,engine,node}/**, package.json "exports"), the trainer's own JavaScript (trainer/dist, the
+ * `gansynth-trainer` package), the AudioWorklet processor and the render Worker as self-contained files, and the
+ * demo page (everything bundled) that `npm start` serves. The repository itself runs the TypeScript sources through
+ * tsx; these builds are what the packed packages run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Plugin, RollupOptions } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -11,8 +15,9 @@ import commonjs from '@rollup/plugin-commonjs';
 
 const ts = () => esbuild({ target: 'es2022', tsconfig: 'tsconfig.base.json' });
 const onwarn: RollupOptions['onwarn'] = (w, warn) => {
-  // tfjs ships `this` at module top level and circular imports; both are harmless.
-  if (w.code === 'THIS_IS_UNDEFINED' || w.code === 'CIRCULAR_DEPENDENCY') return;
+  // tfjs ships `this` at module top level and circular imports; both are harmless. A module of types only
+  // (engine/worker-protocol.ts) is an empty chunk in the library build, as it should be.
+  if (w.code === 'THIS_IS_UNDEFINED' || w.code === 'CIRCULAR_DEPENDENCY' || w.code === 'EMPTY_BUNDLE') return;
   warn(w);
 };
 
@@ -26,12 +31,37 @@ const emptyNodeBuiltins: Plugin = {
   load: (id) => (id === '\0empty' ? 'export default {};' : null),
 };
 
+/** The .ts modules under `dir`, recursively (no tests, no declarations), as absolute paths. */
+function modulesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+    .map((f) => resolve(dir, f))
+    .sort();
+}
+
+/** A package build leaves every bare import (a dependency, `node:*`, `gansynth-web/...`) to the installer. */
+const bareImport = (id: string, _importer: string | undefined, isResolved: boolean): boolean =>
+  !isResolved && !/^(\.|\/|\0)/.test(id);
+
+// The outputs start empty: a module left from an earlier build (a renamed or deleted source) would be packed.
+for (const out of ['dist', 'trainer/dist']) rmSync(out, { recursive: true, force: true });
+
 const builds: RollupOptions[] = [];
 if (existsSync('src/index.ts')) {
   builds.push({
-    input: 'src/index.ts',
+    input: [resolve('src/index.ts'), ...['shared', 'engine', 'node'].flatMap((d) => modulesUnder(join('src', d)))],
     output: { dir: 'dist', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
-    external: (id) => /^@tensorflow\/|^lit($|\/)|^webmidi$|^@tonejs\//.test(id),
+    external: bareImport,
+    plugins: [ts()],
+    onwarn,
+  });
+}
+if (existsSync('trainer/src/cli.ts')) {
+  builds.push({
+    input: modulesUnder('trainer/src'),
+    output: { dir: 'trainer/dist', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'trainer/src' },
+    external: bareImport,
     plugins: [ts()],
     onwarn,
   });

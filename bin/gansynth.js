@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Launcher: registers tsx's ESM loader (a devDependency; `npm install` installs it) so the TypeScript
-// sources run as they are, then hands over to the command dispatcher in src/node/cli/index.ts.
-import { register } from 'tsx/esm/api';
+// Launcher of the `gansynth` command. In this repository it registers tsx's loader (a devDependency) and runs the
+// TypeScript CLI in src/node/cli/ as it is; a packed package ships no src/, so it runs the built dist/node/cli/.
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/node/cli/index.ts');
+const source = new URL('../src/node/cli/index.ts', import.meta.url);
+if (existsSync(source)) (await import('tsx/esm/api')).register();
+const { runCli } = await import(existsSync(source) ? source.href : '../dist/node/cli/index.js');
 process.exitCode = await runCli(process.argv.slice(2));

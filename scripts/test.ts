@@ -30,7 +30,7 @@ if (chromium && !env.CHROME_PATH) env.CHROME_PATH = chromium.executable;
 if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && chromium?.vulkanIcd) env.VK_ICD_FILENAMES = chromium.vulkanIcd;
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  ['--conditions=gansynth-source', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { stdio: 'inherit', cwd: root, env },
 );
 process.exit(r.status ?? 1);

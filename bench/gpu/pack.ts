@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { resolveSoundfontPath } from '../../src/node/soundfont.ts';
+import { resolveSoundfontPath } from '../../trainer/src/data/soundfont.ts';
 import { findChromium } from '../../scripts/chromium.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -69,6 +69,8 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     target: 'node20',
     // ESM builds first, so tfjs-core is one copy that register_all_gradients (ESM) registers into.
     mainFields: ['module', 'main'],
+    // The trainer imports the library by name (`gansynth-web/...`): bundle its sources, as the repository runs them.
+    conditions: ['gansynth-source'],
     // webgpu loads a native addon (carried beside the bundle); the others are optional or browser-only.
     external: ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'playwright-core', './engine-browser.ts'],
     banner: { js: ESM_BANNER },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildBenchBundle } from '../../bench/gpu/pack.ts';
-import { resolveSoundfontPath } from '../../src/node/soundfont.ts';
+import { resolveSoundfontPath } from '../../trainer/src/data/soundfont.ts';
 import type { BenchReport } from '../../bench/types.ts';
 
 test('bench/gpu bundle runs from a folder with no node_modules and reports training and spectral rows', async () => {

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNodeBackend } from '../../src/node/backends.ts';
-import { renderSoundfontNote } from '../../src/node/soundfont.ts';
+import { renderSoundfontNote } from '../../trainer/src/data/soundfont.ts';
 import { GANSYNTH_SPECTRAL, MAGENTA_NORMALIZATION } from '../../src/shared/model-config.ts';
 import { estimateF0Hz, midiToHz } from '../../src/shared/pitch.ts';
 import * as S from '../../src/engine/spectral.ts';

@@ -4,9 +4,9 @@
  * (src/node/cli/common/dispatch.ts).
  */
 import { fileURLToPath } from 'node:url';
-import { createCli } from '../../src/node/cli/common/dispatch.ts';
+import { createCli } from 'gansynth-web/node/cli/common/dispatch';
 
-export type { CommandModule } from '../../src/node/cli/common/dispatch.ts';
+export type { CommandModule } from 'gansynth-web/node/cli/common/dispatch';
 
 export const { listCommands, loadCommand, usage, runCli } = createCli({
   program: 'gansynth-trainer', dir: fileURLToPath(new URL('./commands/', import.meta.url)),

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { MAGENTA_NORMALIZATION } from '../../src/shared/model-config.ts';
+import { MAGENTA_NORMALIZATION } from 'gansynth-web/shared/model-config';
 import { NonFiniteError, latestCheckpoint, listCheckpoints, loadCheckpoint } from '../src/train/checkpoint.ts';
 import type { RealBatch, TrainData } from '../src/train/data-source.ts';
 import { readMetrics } from '../src/train/metrics-log.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { MAGENTA_NORMALIZATION } from '../../src/shared/model-config.ts';
+import { MAGENTA_NORMALIZATION } from 'gansynth-web/shared/model-config';
 import { latestCheckpoint, loadCheckpoint } from '../src/train/checkpoint.ts';
 import { BatcherTrainData } from '../src/train/batcher-data.ts';
 import { readCompactCheckpoint, readCompactHeader, writeCompactCheckpoint } from '../src/train/compact-checkpoint.ts';

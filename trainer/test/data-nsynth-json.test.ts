@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeWav } from '../../src/shared/wav.ts';
+import { encodeWav } from 'gansynth-web/shared/wav';
 import { readNsynthIndex, readNsynthJsonDir } from '../src/data/nsynth-json.ts';
 import { makeNoteFilter } from '../src/data/nsynth-filter.ts';
 import { listDatasetNotes } from '../src/data/source.ts';

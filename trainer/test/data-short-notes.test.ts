@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { useNodeBackend } from '../../src/node/backends.ts';
-import { encodeWav } from '../../src/shared/wav.ts';
+import { useNodeBackend } from 'gansynth-web/node/backends';
+import { encodeWav } from 'gansynth-web/shared/wav';
 import { prepareTrainingData } from '../src/data/pipeline.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gansynth-short-notes-'));

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { useNodeBackend } from '../../src/node/backends.ts';
-import { TINY_CONFIG, pitchCount } from '../../src/shared/model-config.ts';
+import { useNodeBackend } from 'gansynth-web/node/backends';
+import { TINY_CONFIG, pitchCount } from 'gansynth-web/shared/model-config';
 import { main as trainMain } from '../src/commands/train.ts';
 import { decodeExample, encodeExample } from '../src/data/example-proto.ts';
 import { makeNoteFilter } from '../src/data/nsynth-filter.ts';

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../../src/shared/random.ts';
-import { generatorAlpha, generatorForward, initGeneratorParams, pitchesToOneHot } from '../../src/engine/generator.ts';
+import { SeededRandom } from 'gansynth-web/shared/random';
+import { generatorAlpha, generatorForward, initGeneratorParams, pitchesToOneHot } from 'gansynth-web/engine/generator';
 import { CLASSIFIER_SCOPE, DISCRIMINATOR_SCOPE, discriminatorForward, discriminatorLayerNames, initDiscriminatorParams } from '../src/model/discriminator.ts';
 import { resolveTrainConfig } from '../src/train/configs.ts';
 import { type LossTerms, discriminatorLoss, generatorLoss, softmaxCrossEntropy } from '../src/train/losses.ts';

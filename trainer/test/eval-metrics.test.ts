@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeededRandom } from '../../src/shared/random.ts';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import {
   frechetDistance,
   inceptionScore,

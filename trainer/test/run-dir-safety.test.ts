@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { MAGENTA_NORMALIZATION } from '../../src/shared/model-config.ts';
+import { MAGENTA_NORMALIZATION } from 'gansynth-web/shared/model-config';
 import { main as trainMain } from '../src/commands/train.ts';
 import { latestCheckpoint, loadCheckpoint } from '../src/train/checkpoint.ts';
 import { appendMetrics, metricsPath, readMetrics, truncateMetrics } from '../src/train/metrics-log.ts';
@@ -32,7 +32,7 @@ const METRICS_MODULE = pathToFileURL(resolve('trainer/src/train/metrics-log.ts')
 /** A separate Node process that takes RUN's lock and holds it until killed. */
 async function lockHolder(runDir: string): Promise<ChildProcess> {
   const code = `import(${JSON.stringify(LOCK_MODULE)}).then((m) => { m.acquireRunLock(${JSON.stringify(runDir)}); console.log('locked'); setInterval(() => {}, 1e6); });`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=gansynth-source', '--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   await new Promise<void>((ok, fail) => {

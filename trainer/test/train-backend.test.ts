@@ -46,7 +46,7 @@ function choose(name: string): Choice {
     const chosen = await useTrainingBackend(${JSON.stringify(name)});
     console.log('CHOICE ' + JSON.stringify({ chosen, tfBackend: tf.getBackend(), software: isSoftwareWebgpu(), adapter: webgpuAdapterDescription() }));
   `;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const out = execFileSync(process.execPath, ['--conditions=gansynth-source', '--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: ROOT, env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
   });
   const line = out.split('\n').find((l) => l.startsWith('CHOICE '));

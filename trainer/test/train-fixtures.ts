@@ -3,8 +3,8 @@
  * seeded synthetic dataset of pitch-dependent "spectrograms" (a bright horizontal band whose height follows the
  * pitch, plus seeded noise), in memory. The data pipeline has its own tests; these exercise the trainer.
  */
-import { TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
-import { SeededRandom } from '../../src/shared/random.ts';
+import { TINY_CONFIG, type ModelConfig } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import { useTrainingBackend } from '../src/train/backend.ts';
 import { type TrainConfig, resolveTrainConfig } from '../src/train/configs.ts';
 import { InMemoryTrainData } from '../src/train/data-source.ts';

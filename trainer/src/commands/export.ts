@@ -7,11 +7,11 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { generatorParamSpecs } from '../../../src/engine/generator.ts';
-import { saveModelDir } from '../../../src/node/model-io.ts';
-import { SHARD_BYTES } from '../../../src/engine/model-format.ts';
-import { type WeightQuantization, WEIGHT_QUANTIZATIONS } from '../../../src/engine/weight-quantization.ts';
-import { useNodeBackend } from '../../../src/node/backends.ts';
+import { generatorParamSpecs } from 'gansynth-web/engine/generator';
+import { saveModelDir } from 'gansynth-web/node/model-io';
+import { SHARD_BYTES } from 'gansynth-web/engine/model-format';
+import { type WeightQuantization, WEIGHT_QUANTIZATIONS } from 'gansynth-web/engine/weight-quantization';
+import { useNodeBackend } from 'gansynth-web/node/backends';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { readRunInfo } from '../train/run.ts';
 import { stageAt } from '../train/schedule.ts';

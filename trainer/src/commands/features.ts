@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { useNodeBackend, type NodeBackendName } from '../../../src/node/backends.ts';
+import { useNodeBackend, type NodeBackendName } from 'gansynth-web/node/backends';
 import { SHORT_NOTES, type ShortNotes } from '../data/feature-cache.ts';
 import { prepareTrainingData } from '../data/pipeline.ts';
 import { saveNormalizer } from '../data/normalizer.ts';

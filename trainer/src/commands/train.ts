@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
-import { pitchCount } from '../../../src/shared/model-config.ts';
+import { pitchCount } from 'gansynth-web/shared/model-config';
 import { SHORT_NOTES, type ShortNotes } from '../data/feature-cache.ts';
 import { prepareTrainingData } from '../data/pipeline.ts';
 import { useTrainingBackend } from '../train/backend.ts';

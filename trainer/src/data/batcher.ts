@@ -4,8 +4,8 @@
  * pitchMin, as Magenta's label table over pitches 24..84). Infinite: the next epoch reshuffles.
  * Also Magenta's generator-label sampling: pitches drawn in proportion to the dataset's pitch counts.
  */
-import type { NormalizationConfig } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
+import type { NormalizationConfig } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import { normalizeFeatures } from './normalizer.ts';
 
 /** Where batches come from (a FeatureCache fits). */

@@ -7,7 +7,7 @@
  *   Int64List { repeated int64 value = 1 [packed]; }
  * Both packed and unpacked repeated scalars are accepted, as protobuf parsers must.
  */
-import { concatBytes } from '../../../src/shared/bytes.ts';
+import { concatBytes } from 'gansynth-web/shared/bytes';
 
 /** One feature's values. int64 values are JS numbers (exact up to 2^53; NSynth's ints are small). */
 export type ExampleFeature =

@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeError, writeFileAtomic } from '../../../src/node/atomic-file.ts';
-import type { SpectralConfig } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
+import { writeError, writeFileAtomic } from 'gansynth-web/node/atomic-file';
+import type { SpectralConfig } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import { computeFeatures, featureSize } from './features.ts';
 import { decodeHalf, encodeHalf } from './float16.ts';
 import { NORMALIZER_DEFAULTS, RangeAccumulator, type NormalizerFile } from './normalizer.ts';

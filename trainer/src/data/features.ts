@@ -4,8 +4,8 @@
  * applies the normaliser at batch time, so the cache does not depend on the normaliser.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { wavesToFeatures } from '../../../src/engine/spectral.ts';
-import type { NormalizationConfig, SpectralConfig } from '../../../src/shared/model-config.ts';
+import { wavesToFeatures } from 'gansynth-web/engine/spectral';
+import type { NormalizationConfig, SpectralConfig } from 'gansynth-web/shared/model-config';
 
 /** x·1 + 0 on both channels: wavesToFeatures with this gives the raw log mel magnitude and mel IF. */
 export const IDENTITY_NORMALIZATION: NormalizationConfig = Object.freeze({ magA: 1, magB: 0, ifA: 1, ifB: 0 });

@@ -8,7 +8,7 @@
  * The result is saved as JSON next to the model (model.json's `normalization`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { MAGENTA_NORMALIZATION, type NormalizationConfig } from '../../../src/shared/model-config.ts';
+import { MAGENTA_NORMALIZATION, type NormalizationConfig } from 'gansynth-web/shared/model-config';
 
 /** Magenta's defaults: normalizer_margin 0.8, normalizer_num_examples 1000. */
 export const NORMALIZER_DEFAULTS = Object.freeze({ margin: 0.8, numExamples: 1000 });

@@ -7,7 +7,7 @@
  * Its pitch counts (81,454 notes) belong to that electronic subset. We follow the paper and TFDS (source 0); pass
  * `sources: [1]` to reproduce the old reader.
  */
-import { PITCH_MAX, PITCH_MIN } from '../../../src/shared/constants.ts';
+import { PITCH_MAX, PITCH_MIN } from 'gansynth-web/shared/constants';
 import type { NsynthMeta } from './nsynth.ts';
 
 /** Which notes to keep. */

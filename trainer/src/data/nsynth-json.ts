@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeWav } from '../../../src/shared/wav.ts';
+import { decodeWav } from 'gansynth-web/shared/wav';
 import type { NsynthMeta, NsynthNote } from './nsynth.ts';
 
 /** File name of the metadata index in a split directory. */

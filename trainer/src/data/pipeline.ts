@@ -4,9 +4,9 @@
  * normaliser computed from this training set), and hand back a seeded batcher. Notes shorter than the model's input
  * are skipped with one warning that counts them and names the first (or fail, with `shortNotes: 'fail'`).
  */
-import type { NormalizationConfig, SpectralConfig } from '../../../src/shared/model-config.ts';
-import { GANSYNTH_SPECTRAL } from '../../../src/shared/model-config.ts';
-import { PITCH_COUNT, PITCH_MIN } from '../../../src/shared/constants.ts';
+import type { NormalizationConfig, SpectralConfig } from 'gansynth-web/shared/model-config';
+import { GANSYNTH_SPECTRAL } from 'gansynth-web/shared/model-config';
+import { PITCH_COUNT, PITCH_MIN } from 'gansynth-web/shared/constants';
 import { Batcher, pitchCounts } from './batcher.ts';
 import { FeatureCache, describeSkipped, rangeNormalizerFromCache, type CacheDtype, type ShortNotes } from './feature-cache.ts';
 import { makeNoteFilter, type NoteFilterConfig } from './nsynth-filter.ts';

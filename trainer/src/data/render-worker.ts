@@ -4,8 +4,8 @@
  * of which worker rendered what (every note gets a fresh synthesizer).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { renderSoundfontNote } from '../../../src/node/soundfont.ts';
-import { encodeWav } from '../../../src/shared/wav.ts';
+import { renderSoundfontNote } from './soundfont.ts';
+import { encodeWav } from 'gansynth-web/shared/wav';
 import type { RenderJob, RenderResult } from './soundfont-dataset.ts';
 
 const { soundfont, heldSec, releaseSec, sampleRateHz } = workerData as { soundfont: string; heldSec: number; releaseSec: number; sampleRateHz: number };

@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { listMelodicPresets, FLUIDR3_MONO } from '../../../src/node/soundfont.ts';
-import { PITCH_MAX, PITCH_MIN } from '../../../src/shared/constants.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
+import { listMelodicPresets, FLUIDR3_MONO } from './soundfont.ts';
+import { PITCH_MAX, PITCH_MIN } from 'gansynth-web/shared/constants';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import { gmProgramFamily } from './gm-families.ts';
 import { EXAMPLES_JSON, nsynthWavPath } from './nsynth-json.ts';
 import type { NsynthMeta } from './nsynth.ts';
@@ -169,17 +169,27 @@ export interface SoundfontDatasetReport {
   rendersPerSec: number;
 }
 
-/** Code a worker runs first: register tsx's loader (workers start without the parent's), then load the worker. */
+/** The export condition under which `gansynth-web/...` resolves to the library's sources (root package.json). */
+const SOURCE_CONDITION = '--conditions=gansynth-source';
+
 /**
- * The worker's code: a prebuilt `dataset-worker.mjs` beside this module when there is one (the bench/gpu bundle
- * puts it beside the bundle), else render-worker.ts through tsx's loader.
+ * What a render worker runs first, and its Node flags: a prebuilt `dataset-worker.mjs` beside this module when
+ * there is one (the bench/gpu bundle puts it beside the bundle); the built render-worker.js beside it in a packed
+ * package (dist/data/); else, running from sources, render-worker.ts through tsx's loader (workers start without
+ * the parent's loaders) with the source condition.
  */
-function workerBootstrap(): string {
+function workerBootstrap(): { code: string; execArgv: string[] } {
   const prebuilt = new URL('./dataset-worker.mjs', import.meta.url);
-  if (existsSync(fileURLToPath(prebuilt))) return `import(${JSON.stringify(prebuilt.href)});`;
+  if (existsSync(fileURLToPath(prebuilt))) return { code: `import(${JSON.stringify(prebuilt.href)});`, execArgv: [] };
+  if (import.meta.url.endsWith('.js')) {
+    return { code: `import(${JSON.stringify(new URL('./render-worker.js', import.meta.url).href)});`, execArgv: [] };
+  }
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./render-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return {
+    code: `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+    execArgv: [SOURCE_CONDITION],
+  };
 }
 
 /**
@@ -208,8 +218,9 @@ export async function renderSoundfontDataset(
   });
   let nextGroup = 0;
   let done = 0;
+  const boot = workerBootstrap();
   const pool = Array.from({ length: Math.min(workers, Math.max(1, groups.length)) }, () =>
-    new Worker(workerBootstrap(), { eval: true, execArgv: [], workerData: { soundfont: c.soundfont, heldSec: c.heldSec, releaseSec: c.releaseSec, sampleRateHz: c.sampleRateHz } }),
+    new Worker(boot.code, { eval: true, execArgv: boot.execArgv, workerData: { soundfont: c.soundfont, heldSec: c.heldSec, releaseSec: c.releaseSec, sampleRateHz: c.sampleRateHz } }),
   );
   try {
     await Promise.all(pool.map((w) => new Promise<void>((resolve, reject) => {

@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { wavesToFeatures } from '../../../src/engine/spectral.ts';
-import type { NormalizationConfig, SpectralConfig } from '../../../src/shared/model-config.ts';
+import { wavesToFeatures } from 'gansynth-web/engine/spectral';
+import type { NormalizationConfig, SpectralConfig } from 'gansynth-web/shared/model-config';
 import { cropOrPad } from '../data/features.ts';
 import { classifierParamShapes, poolForClassifier, type ClassifierConfig } from './pitch-classifier.ts';
 

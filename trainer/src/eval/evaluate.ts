@@ -3,11 +3,11 @@
  * train split), the real held-out ceiling, and generated notes from a model, scored with the paper's metrics.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator } from '../../../src/engine/generator.ts';
-import { featuresToWaves } from '../../../src/engine/spectral.ts';
-import type { LoadedModel } from '../../../src/engine/weights.ts';
-import { MAGENTA_NORMALIZATION, type SpectralConfig } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
+import { Generator } from 'gansynth-web/engine/generator';
+import { featuresToWaves } from 'gansynth-web/engine/spectral';
+import type { LoadedModel } from 'gansynth-web/engine/weights';
+import { MAGENTA_NORMALIZATION, type SpectralConfig } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import type { NoteRef } from '../data/source.ts';
 import { pooledInputs, stackPooled } from './classifier-io.ts';
 import { frechetDistance, inceptionScore, numberOfDifferentBins, pitchAccuracy, pitchEntropy, type NdbResult, type WithCi } from './metrics.ts';

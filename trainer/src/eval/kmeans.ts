@@ -1,7 +1,7 @@
 /**
  * Seeded k-means (k-means++ initialisation, Lloyd iterations) in float64, for NDB bins.
  */
-import type { SeededRandom } from '../../../src/shared/random.ts';
+import type { SeededRandom } from 'gansynth-web/shared/random';
 
 function sqDist(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;

@@ -3,7 +3,7 @@
  * Pitch Accuracy (PA), Pitch Entropy (PE), Inception Score (IS), Fréchet distance on penultimate features (FID)
  * and the Number of statistically Different Bins (NDB, Richardson & Weiss 2018).
  */
-import { SeededRandom } from '../../../src/shared/random.ts';
+import { SeededRandom } from 'gansynth-web/shared/random';
 import { matmulSquare, meanAndCovariance, sqrtPsd, symmetricEigen } from './linalg.ts';
 import { kMeans, nearestCentroid } from './kmeans.ts';
 

@@ -10,7 +10,7 @@
  * tfjs-node or a GPU, `channels: [16, 16, 32, 32]` gives the conv net the paper describes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../../../src/shared/random.ts';
+import { SeededRandom } from 'gansynth-web/shared/random';
 
 /** Classifier shape (data; saved beside the weights). */
 export interface ClassifierConfig {

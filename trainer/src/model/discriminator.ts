@@ -15,9 +15,9 @@
  * cost; losses.ts rescales the gradient-penalty norm accordingly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelConfig, blockShape, pitchCount } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
-import { type ParamSpec, kernelScale } from '../../../src/engine/generator.ts';
+import { type ModelConfig, blockShape, pitchCount } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
+import { type ParamSpec, kernelScale } from 'gansynth-web/engine/generator';
 
 /** Scope prefix of every discriminator variable (Magenta's tfgan scopes). */
 export const DISCRIMINATOR_SCOPE = 'Discriminator/progressive_gan_discriminator';

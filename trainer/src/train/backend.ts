@@ -7,7 +7,7 @@
  * ours (cpu-kernels.ts: the same results, faster).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NodeBackendName, useNodeBackend } from '../../../src/node/backends.ts';
+import { type NodeBackendName, useNodeBackend } from 'gansynth-web/node/backends';
 import { installFastCpuKernels } from './cpu-kernels.ts';
 import { registerTrainingGradients } from './gradients.ts';
 

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig, NormalizationConfig } from '../../../src/shared/model-config.ts';
-import { pitchCount } from '../../../src/shared/model-config.ts';
+import type { ModelConfig, NormalizationConfig } from 'gansynth-web/shared/model-config';
+import { pitchCount } from 'gansynth-web/shared/model-config';
 import { Batcher, type BatcherState, type FeatureSource } from '../data/batcher.ts';
 import type { RealBatch, TrainData } from './data-source.ts';
 

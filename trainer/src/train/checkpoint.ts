@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, writeError, writeFileAtomic, writeFileSynced } from '../../../src/node/atomic-file.ts';
+import { fsyncDir, writeError, writeFileAtomic, writeFileSynced } from 'gansynth-web/node/atomic-file';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './configs.ts';
 import { validateTrainConfig } from './configs.ts';

@@ -9,7 +9,7 @@
  */
 import {
   type ModelConfig, PAPER_CONFIG, SMALL_CONFIG, TINY_CONFIG, validateModelConfig,
-} from '../../../src/shared/model-config.ts';
+} from 'gansynth-web/shared/model-config';
 
 /** Everything a training run needs besides data and seed. */
 export interface TrainConfig {

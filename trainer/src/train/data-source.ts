@@ -4,9 +4,9 @@
  * same future batches.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../../src/shared/model-config.ts';
-import { pitchCount } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
+import type { ModelConfig } from 'gansynth-web/shared/model-config';
+import { pitchCount } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
 
 /** One batch of real examples. The caller disposes the tensors. */
 export interface RealBatch {

@@ -11,7 +11,7 @@
  * factor s (each low-res pixel is the mean of s² full-res pixels), which `fullResolutionScale` applies.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../../../src/shared/model-config.ts';
+import type { ModelConfig } from 'gansynth-web/shared/model-config';
 import { discriminatorForward } from '../model/discriminator.ts';
 import type { TrainConfig } from './configs.ts';
 

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeError, writeFileAtomic } from '../../../src/node/atomic-file.ts';
+import { writeError, writeFileAtomic } from 'gansynth-web/node/atomic-file';
 
 /** Path of a run's metrics log. */
 export function metricsPath(runDir: string): string {

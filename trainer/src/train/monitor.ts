@@ -6,10 +6,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../src/node/atomic-file.ts';
+import { writeFileAtomic } from 'gansynth-web/node/atomic-file';
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../../../src/shared/random.ts';
-import { generatorForward, pitchesToOneHot } from '../../../src/engine/generator.ts';
+import { SeededRandom } from 'gansynth-web/shared/random';
+import { generatorForward, pitchesToOneHot } from 'gansynth-web/engine/generator';
 import type { Trainer } from './trainer-loop.ts';
 
 /** Samples rendered per checkpoint (at most). */

@@ -3,7 +3,7 @@
  * CRC-32) for spectrogram images, and inline SVG line plots for the metrics log.
  */
 import { deflateSync } from 'node:zlib';
-import { concatBytes } from '../../../src/shared/bytes.ts';
+import { concatBytes } from 'gansynth-web/shared/bytes';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);

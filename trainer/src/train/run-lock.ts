@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, writeError, writeFileSynced } from '../../../src/node/atomic-file.ts';
+import { processAlive, writeError, writeFileSynced } from 'gansynth-web/node/atomic-file';
 
 /** File name of the lock inside a run directory. */
 export const RUN_LOCK_FILE = 'train.lock';

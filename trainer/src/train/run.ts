@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NormalizationConfig } from '../../../src/shared/model-config.ts';
+import type { NormalizationConfig } from 'gansynth-web/shared/model-config';
 import { latestCheckpoint, writeFileAtomic } from './checkpoint.ts';
 import { type CompactOptions, readCompactCheckpoint, readCompactHeader, writeCompactCheckpoint } from './compact-checkpoint.ts';
 import type { TrainConfig } from './configs.ts';

@@ -6,9 +6,9 @@
  * checkpoint saves, so a resumed run continues bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { pitchCount } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
-import { boxUpscale, generatorAlpha, generatorForward, initGeneratorParams } from '../../../src/engine/generator.ts';
+import { pitchCount } from 'gansynth-web/shared/model-config';
+import { SeededRandom } from 'gansynth-web/shared/random';
+import { boxUpscale, generatorAlpha, generatorForward, initGeneratorParams } from 'gansynth-web/engine/generator';
 import { boxDownscale, initDiscriminatorParams, toBlockResolution } from '../model/discriminator.ts';
 import { type CheckpointMeta, type CheckpointTensors, NonFiniteError, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { TrainConfig } from './configs.ts';

@@ -1,15 +1,18 @@
 /**
  * The command dispatcher both CLIs use (`gansynth`: src/node/cli, `gansynth-trainer`: trainer/src/commands): each
  * command is one file `<dir>/<name>.ts` exporting `main(argv, io?)` and a one-line `summary`, found by name, so
- * adding a command is adding a file. Errors print as one line (stack with GANSYNTH_DEBUG=1) and exit 1; usage
- * errors (CliUsageError, an unknown command, no command) exit 2.
+ * adding a command is adding a file (in a packed package the folder holds the built `<name>.js` instead). Errors
+ * print as one line (stack with GANSYNTH_DEBUG=1) and exit 1; usage errors (CliUsageError, an unknown command, no
+ * command) exit 2.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CliIo, CliUsageError, processIo } from './io.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
+/** A command file: TypeScript in the repository (run through tsx), JavaScript in a packed package (dist/). */
+const COMMAND_FILE_RE = /^(.+)\.(ts|js)$/;
 
 /** What a command file exports. */
 export interface CommandModule {
@@ -31,7 +34,7 @@ export interface CliSpec {
 
 /** A CLI's dispatcher functions. */
 export interface Cli {
-  /** Command names: the .ts files of the folder (not tests, not `notCommands`), sorted. */
+  /** Command names: the .ts (or built .js) files of the folder (not tests, not `notCommands`), sorted. */
   listCommands(): string[];
   /** Loads command `name`, checking it exports main; an unknown name is a CliUsageError listing the commands. */
   loadCommand(name: string): Promise<CommandModule>;
@@ -48,11 +51,12 @@ export function createCli(spec: CliSpec): Cli {
   const listCommands = (): string[] => {
     if (spec.modules) return Object.keys(spec.modules).sort();
     if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
-      .map((f) => basename(f, '.ts'))
-      .filter((n) => NAME_RE.test(n) && !skip.has(n))
-      .sort();
+    const names = readdirSync(dir).map((f) => COMMAND_FILE_RE.exec(f)?.[1] ?? '');
+    return [...new Set(names)].filter((n) => NAME_RE.test(n) && !skip.has(n)).sort();
+  };
+  const commandFile = (name: string): string => {
+    const ts = join(dir, `${name}.ts`);
+    return existsSync(ts) ? ts : join(dir, `${name}.js`);
   };
   const loadCommand = async (name: string): Promise<CommandModule> => {
     if (spec.modules) {
@@ -60,7 +64,7 @@ export function createCli(spec: CliSpec): Cli {
       if (!mod) throw new CliUsageError(`unknown command '${name}'. Commands: ${listCommands().join(', ')}`);
       return mod;
     }
-    const file = join(dir, `${name}.ts`);
+    const file = commandFile(name);
     if (!NAME_RE.test(name) || skip.has(name) || !existsSync(file)) {
       throw new CliUsageError(`unknown command '${name}'. Commands: ${listCommands().join(', ') || '(none)'}`);
     }

@@ -23,7 +23,9 @@ export class CliUsageError extends Error {
  * node:util parseArgs in strict mode (positionals only when `allowPositionals`), its errors turned into one-line
  * CliUsageErrors; a value starting with '-' keeps parseArgs' hint to write it as `--flag=-VALUE`.
  */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[], options: T, allowPositionals = false,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (e) {

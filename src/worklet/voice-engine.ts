@@ -11,6 +11,7 @@
  * - Velocity → gain: (velocity / 127)²  (-∞ … 0 dB; velocity 64 ≈ -6 dB, 32 ≈ -12 dB); soft pedal −6 dB more.
  * - Envelope: linear attack `attackSec` (≥ 10 ms under the soft pedal), hold at 1, linear release `releaseSec`.
  * - A repeated note (same pitch held by its key or a pedal) releases the old voice and starts a new one.
+ * - A key pressed before its pitch has a buffer starts when the buffer arrives, if it is still down.
  * - Pedals (pedals.ts): sustain, sostenuto, soft; all-notes-off is a key-up for every key (pedals still hold);
  *   all-sound-off fades everything in 5 ms; reset-all-controllers lifts every pedal and centres the bend.
  * - Pitch bend: one bend for all voices; ratio 2^(value × rangeSemitones / 12), read at a fractional rate.
@@ -71,6 +72,8 @@ export class VoiceEngine {
   private peakVoices = 0;
   private stolenVoices = 0;
   private notesWithoutBank = 0;
+  /** Velocity of a key held down with no bank for its pitch yet (0: none), by pitch: it starts when the bank lands. */
+  private readonly waitingVelocity = new Uint8Array(128);
   private crossfadedVoices = 0;
   private readonly overflow = new OverflowReporter();
 
@@ -150,6 +153,12 @@ export class VoiceEngine {
         const slot = bankSlotFromMessage(m, this.sampleRateHz);
         this.banks[slot.pitch] = slot;
         if (this.swapFrames > 0) this.crossfadeHeld(slot);
+        const waiting = this.waitingVelocity[slot.pitch]!;
+        if (waiting > 0) {
+          // The key went down before its pitch was rendered and is still down: it sounds now.
+          this.waitingVelocity[slot.pitch] = 0;
+          this.noteOn(slot.pitch, waiting, this.nextFrame);
+        }
         this.post({ type: 'bankAccepted', pitch: slot.pitch, bankId: slot.bankId });
         return;
       }
@@ -276,10 +285,11 @@ export class VoiceEngine {
     const pool = this.pool;
     switch (kind) {
       case EventKind.NoteOn:
-        this.noteOn(q.as[h]! | 0, q.bs[h]! | 0);
+        this.noteOn(q.as[h]! | 0, q.bs[h]! | 0, q.frames[h]!); // this note-on's frame
         return;
       case EventKind.NoteOff: {
         const pitch = q.as[h]! | 0;
+        this.waitingVelocity[pitch] = 0;
         for (let k = 0; k < pool.activeCount; k++) {
           const v = pool.active[k]!;
           if (v.pitch === pitch) this.pedals.keyUp(v, this.releaseFrames);
@@ -309,9 +319,11 @@ export class VoiceEngine {
         this.mix.bendRatio = Math.pow(2, (this.bendValue * this.bendRangeSemitones) / 12);
         return;
       case EventKind.AllNotesOff:
+        this.waitingVelocity.fill(0);
         for (let k = 0; k < pool.activeCount; k++) this.pedals.keyUp(pool.active[k]!, this.releaseFrames);
         return;
       case EventKind.AllSoundOff:
+        this.waitingVelocity.fill(0);
         for (let k = 0; k < pool.activeCount; k++) {
           const v = pool.active[k]!;
           // Longer fades in progress (a swap crossfade's old voice) are cut short too.
@@ -325,10 +337,12 @@ export class VoiceEngine {
     }
   }
 
-  private noteOn(pitch: number, velocity: number): void {
+  /** Starts a voice of `pitch` at `nowFrame`; without a bank the key waits for it (`waitingVelocity`). */
+  private noteOn(pitch: number, velocity: number, nowFrame: number): void {
     const bank = this.banks[pitch];
     if (!bank) {
       this.notesWithoutBank++;
+      this.waitingVelocity[pitch] = velocity;
       return;
     }
     const pool = this.pool;
@@ -337,8 +351,6 @@ export class VoiceEngine {
       // Re-trigger: the previous voice of this pitch (held by its key or a pedal) releases normally.
       if (v.pitch === pitch && v.held) v.rampDown(Stage.Release, this.releaseFrames);
     }
-    const q = this.queue;
-    const nowFrame = q.frames[q.head]!; // this note-on's frame (its event is the queue's head while it applies)
     pool.oldEnoughStartFrame = nowFrame - this.minStealAgeFrames;
     for (let sounding = pool.sounding(); sounding >= this.cfg.polyphony; sounding--) {
       const victim = pool.chooseVictim();

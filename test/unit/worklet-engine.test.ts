@@ -390,3 +390,29 @@ describe('VoiceEngine bank swap and robustness', () => {
     assert.ok(peak > 0.01 && peak <= 0.5 * 16 * 0.1 * 1.3, `peak ${peak}`);
   });
 });
+
+test('a key pressed before its pitch is rendered sounds when the bank lands, if it is still down; released or all-notes-off: silent', () => {
+  const { engine } = makeEngine({ attackSec: 0 });
+  const note = syntheticNote(261.63);
+  engine.handleMessage({ type: 'noteOn', pitch: 62, velocity: 100 });
+  engine.handleMessage({ type: 'noteOff', pitch: 62 });
+  engine.handleMessage({ type: 'noteOn', pitch: 64, velocity: 100 });
+  engine.handleMessage({ type: 'allNotesOff' });
+  engine.handleMessage({ type: 'noteOn', pitch: 65, velocity: 100 });
+  engine.handleMessage({ type: 'allSoundOff' });
+  engine.handleMessage({ type: 'noteOn', pitch: 60, velocity: 100 }); // after the all-offs: still down
+  assert.equal(peakDb(render(engine, 1280)), -Infinity, 'nothing sounds without banks');
+  assert.equal(engine.stats.notesWithoutBank, 4);
+  for (const p of [62, 64, 65]) engine.handleMessage(bankMessage(p, note, 1));
+  assert.equal(peakDb(render(engine, 1280)), -Infinity, 'keys released (note-off, all notes off, all sound off) stay silent');
+  const frame = engine.stats.currentFrame;
+  engine.handleMessage(bankMessage(60, note, 1));
+  const out = render(engine, 1280);
+  assert.ok(peakDb(out.subarray(0, 128)) > -30, `the held key starts at the next quantum (peak ${peakDb(out.subarray(0, 128)).toFixed(1)} dB)`);
+  assert.deepEqual(engine.describeVoices().map((v) => [v.pitch, v.stage]), [[60, 'Hold']]);
+  assert.equal(engine.stats.currentFrame, frame + 1280);
+  engine.handleMessage({ type: 'noteOff', pitch: 60 });
+  engine.handleMessage(bankMessage(60, note, 2)); // a later bank does not start it again
+  render(engine, 48000);
+  assert.equal(engine.stats.activeVoices, 0);
+});

@@ -13,6 +13,11 @@ import { REPO_ROOT, TEST_OUT_DIR, openTestPage, type OpenedPage } from './harnes
 import { installFakeMidi } from './fake-midi.ts';
 import type { Mount } from '../../scripts/static-server.ts';
 
+/** Bank range of the instrument tests (8 pitches render in a few seconds on wasm) and the attributes that set it. */
+export const TEST_LOW = 57;
+export const TEST_HIGH = 64;
+export const TEST_ATTRS = { backend: 'wasm', 'wasm-path': '/wasm/', low: String(TEST_LOW), high: String(TEST_HIGH) };
+
 /** Where the fixtures live. */
 export const FIXTURE_DIR = join(TEST_OUT_DIR, 'instrument');
 

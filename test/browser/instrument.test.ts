@@ -8,13 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { browserSkipReason, type OpenedPage } from './harness.ts';
-import { openInstrumentPage } from './instrument-fixtures.ts';
+import { TEST_ATTRS as ATTRS, TEST_HIGH as HIGH, TEST_LOW as LOW, openInstrumentPage } from './instrument-fixtures.ts';
 
 const skip = browserSkipReason();
-/** Bank range of the tests: 8 pitches render in a few seconds on wasm. */
-const LOW = 57;
-const HIGH = 64;
-const ATTRS = { backend: 'wasm', 'wasm-path': '/wasm/', low: String(LOW), high: String(HIGH) };
 
 type Gs = {
   el: HTMLElement & Record<string, any>;

@@ -64,6 +64,14 @@ export function protoSpec(config: TfdsNsynthConfig, version: string): unknown {
   const audio = version >= '2.3.2'
     ? { pythonClassName: `${CLS}audio_feature.Audio`, audio: { shape: { dimensions: ['64000'] }, dtype: 'float32', sampleRate: '16000', encoding: 'NONE' } }
     : tensor('float32', [64000]);
+  return featureTree(config, audio, { tensor, label, dict });
+}
+
+/** NSynth's feature tree in either spec form, built from that form's node constructors. */
+function featureTree(
+  config: TfdsNsynthConfig, audio: unknown,
+  { tensor, label, dict }: { tensor: (dtype: string, shape?: number[]) => unknown; label: (n: number) => unknown; dict: (c: Record<string, unknown>) => unknown },
+): unknown {
   const f: Record<string, unknown> = {
     audio, id: tensor('string'), pitch: label(128), velocity: label(128),
     instrument: dict({ label: label(1006), family: label(11), source: label(3) }),
@@ -82,17 +90,8 @@ function legacySpec(config: TfdsNsynthConfig, version: string): unknown {
   const tensor = (dtype: string, shape: number[] = []) => node('feature.Tensor', { shape, dtype });
   const label = (n: number) => node('class_label_feature.ClassLabel', { num_classes: n });
   const dict = (c: Record<string, unknown>) => node('features_dict.FeaturesDict', c);
-  const f: Record<string, unknown> = {
-    audio: version >= '2.3.2' ? node('audio_feature.Audio', { file_format: null, shape: [64000], dtype: 'float32', sample_rate: 16000 }) : tensor('float32', [64000]),
-    id: tensor('string'), pitch: label(128), velocity: label(128),
-    instrument: dict({ label: label(1006), family: label(11), source: label(3) }),
-    qualities: dict(Object.fromEntries(NSYNTH_QUALITIES.map((q) => [q, tensor('bool')]))),
-  };
-  if (config === 'gansynth_subset.f0_and_loudness') {
-    f.f0 = dict({ hz: tensor('float32', [1000]), midi: tensor('float32', [1000]), confidence: tensor('float32', [1000]) });
-    f.loudness = dict({ db: tensor('float32', [1000]) });
-  }
-  return dict(f);
+  const audio = version >= '2.3.2' ? node('audio_feature.Audio', { file_format: null, shape: [64000], dtype: 'float32', sample_rate: 16000 }) : tensor('float32', [64000]);
+  return featureTree(config, audio, { tensor, label, dict });
 }
 
 /** One note as TFDS's example_serializer writes it: flattened keys, bool → int64 0/1, ClassLabel → int64 index. */

@@ -6,7 +6,7 @@
  * demo page (everything bundled) that `npm start` serves. The repository itself runs the TypeScript sources through
  * tsx; these builds are what the packed packages run.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Plugin, RollupOptions } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
@@ -80,6 +80,39 @@ if (existsSync('src/engine/worker.ts')) {
     input: 'src/engine/worker.ts',
     output: { file: 'dist/render-worker.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
     plugins: [emptyNodeBuiltins, nodeResolve({ browser: true }), commonjs(), ts()],
+    onwarn,
+  });
+}
+if (existsSync('src/wam/index.ts')) {
+  // The WAM plugin (src/wam/README.md): what a host loads by URL, so each file is self-contained. Its descriptor and
+  // tfjs-backend-wasm's .wasm files are copied beside it (dist/wam/descriptor.json, dist/wasm/).
+  const copies: Plugin = {
+    name: 'wam-files',
+    writeBundle() {
+      mkdirSync('dist/wam', { recursive: true });
+      copyFileSync('src/wam/descriptor.json', 'dist/wam/descriptor.json');
+      const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
+      mkdirSync('dist/wasm', { recursive: true });
+      for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist/wasm', f));
+    },
+  };
+  builds.push({
+    input: 'src/wam/index.ts',
+    output: { file: 'dist/wam/index.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
+    plugins: [emptyNodeBuiltins, nodeResolve({ browser: true }), commonjs(), ts(), copies],
+    onwarn,
+  });
+  builds.push({
+    // The demo's WAM host page (demo/wam-host.html): the SDK's host helper, nothing of ours (it loads the plugin by URL).
+    input: 'demo/wam-host.ts',
+    output: { file: 'dist/demo/wam-host.js', format: 'es', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), ts()],
+    onwarn,
+  });
+  builds.push({
+    input: 'src/wam/processor.ts',
+    output: { file: 'dist/wam/processor.js', format: 'es', sourcemap: true },
+    plugins: [ts()],
     onwarn,
   });
 }

@@ -5,6 +5,7 @@
  *   /worklet/    dist/worklet (the voice processor)
  *   /models/     models/ (the default model)
  *   /wasm/       tfjs-backend-wasm's .wasm files
+ *   /plugin/     dist/ (the WAM plugin at /plugin/wam/index.js, loaded by /wam-host.html)
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,7 @@ const started = await startStaticServer(
     { prefix: '/worklet/', dir: join(root, 'dist/worklet') },
     { prefix: '/models/', dir: join(root, 'models') },
     { prefix: '/wasm/', dir: join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') },
+    { prefix: '/plugin/', dir: join(root, 'dist') },
     { prefix: '/', dir: join(root, 'dist/demo') },
     { prefix: '/', dir: join(root, 'demo') },
   ],
@@ -42,3 +44,4 @@ const started = await startStaticServer(
 });
 const { url } = started;
 console.log(`gansynth-web demo: ${url.replace('127.0.0.1', 'localhost')}/  (Ctrl-C to stop)`);
+console.log(`the WAM plugin in a host page: ${url.replace('127.0.0.1', 'localhost')}/wam-host.html  (plugin URL: /plugin/wam/index.js)`);

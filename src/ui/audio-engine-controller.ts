@@ -10,7 +10,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { BANK_PITCHES } from '../shared/constants.ts';
 import {
-  DEFAULT_VOICE_CONFIG, WORKLET_PROCESSOR_NAME, transferListOf,
+  DEFAULT_VOICE_CONFIG, transferListOf,
   type FromWorklet, type LoopRegion, type ToWorklet, type VoiceConfig, type VoiceStats,
 } from '../shared/protocol.ts';
 import { assertMidiPitch } from '../shared/pitch.ts';
@@ -19,6 +19,7 @@ import { clockStamp, scheduledContextTime } from './midi-clock.ts';
 import { MidiInput } from './midi-input.ts';
 import type { MidiSink } from './midi-dispatch.ts';
 import { RecentPitches, renderOrder } from './render-order.ts';
+import { createWorkletLink, type VoiceLink } from './voice-link.ts';
 
 /** Options of a note render: pitches arrive through `onNote` in (about) the order asked. */
 export interface RenderBankOptions {
@@ -83,8 +84,6 @@ export interface EngineCallbacks {
   error?(error: Error): void;
 }
 
-const moduleLoads = new WeakMap<BaseAudioContext, Promise<void>>();
-
 /** Default location of the processor: dist/worklet/processor.js next to the library / demo folder. */
 export const DEFAULT_WORKLET_URL = new URL('../worklet/processor.js', import.meta.url).href;
 
@@ -113,9 +112,11 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   readonly notes = new Map<number, BankNote>();
 
   context: BaseAudioContext | undefined;
-  node: AudioWorkletNode | undefined;
-  /** The instrument's output: connect it anywhere in `context`. */
+  /** The voice engine's node. */
+  node: AudioNode | undefined;
+  /** The instrument's output: connect it anywhere in `context` (none with a given VoiceLink: its node is the output). */
   output: GainNode | undefined;
+  private link: VoiceLink | undefined;
 
   private ownsContext = false;
   private renderer: BankRenderer | undefined;
@@ -138,34 +139,30 @@ export class AudioEngineController implements ReactiveController, MidiSink {
 
   /**
    * Creates (or adopts `audioContext`) the audio graph: the voice worklet and the output gain. With its own context
-   * the output goes to the speakers; with the host's, the host routes `output` itself. A renderer comes next
-   * ({@link useRenderer}); until then notes find no bank and stay silent.
+   * the output goes to the speakers; with the host's, the host routes `output` itself. With `voices` (the WAM
+   * plugin), that link's node is the voice engine and the output: no worklet or gain is made here, and volume is the
+   * link's business. A renderer comes next ({@link useRenderer}); until then notes find no bank and stay silent.
    */
-  async start(options: { audioContext?: BaseAudioContext; workletUrl?: string } = {}): Promise<void> {
+  async start(options: { audioContext?: BaseAudioContext; workletUrl?: string; voices?: VoiceLink } = {}): Promise<void> {
     if (this.node) throw new Error('the audio engine is already started');
     this.phase = 'starting audio';
     this.host.requestUpdate();
     if ((options.audioContext?.state as string | undefined) === 'closed') throw new Error('the host AudioContext is closed: give the instrument an open one');
+    if (options.voices && !options.audioContext) throw new Error('a voice link needs the AudioContext its node belongs to');
     const ctx = options.audioContext ?? new AudioContext({ latencyHint: 'interactive' });
     this.ownsContext = !options.audioContext;
     this.context = ctx;
-    const url = options.workletUrl ?? DEFAULT_WORKLET_URL;
-    let load = moduleLoads.get(ctx);
-    if (!load) {
-      load = ctx.audioWorklet.addModule(url).catch((e: unknown) => {
-        moduleLoads.delete(ctx);
-        throw new Error(`could not load the voice worklet from ${url}: ${(e as Error).message ?? e}`);
-      });
-      moduleLoads.set(ctx, load);
+    let link = options.voices;
+    if (!link) {
+      link = await createWorkletLink(ctx, options.workletUrl ?? DEFAULT_WORKLET_URL);
+      const output = ctx.createGain();
+      link.node.connect(output);
+      if (this.ownsContext) output.connect(ctx.destination);
+      this.output = output;
     }
-    await load;
-    const node = new AudioWorkletNode(ctx, WORKLET_PROCESSOR_NAME, { numberOfInputs: 0, outputChannelCount: [1] });
-    node.port.onmessage = (e: MessageEvent<FromWorklet>) => this.onWorkletMessage(e.data);
-    const output = ctx.createGain();
-    node.connect(output);
-    if (this.ownsContext) output.connect(ctx.destination);
-    this.node = node;
-    this.output = output;
+    link.listen((m) => this.onWorkletMessage(m));
+    this.link = link;
+    this.node = link.node;
     this.configure(this.settings);
     this.phase = 'ready';
     this.host.requestUpdate();
@@ -346,12 +343,12 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   dispose(): void {
     this.renderAbort?.abort();
     this.midi.dispose();
-    this.node?.port.close();
+    this.link?.close();
     this.node?.disconnect();
     this.output?.disconnect();
     if (this.ownsContext && this.context instanceof AudioContext) void this.context.close();
     this.renderer?.dispose();
-    this.node = this.output = this.context = this.renderer = undefined;
+    this.node = this.output = this.context = this.renderer = this.link = undefined;
     this.phase = 'idle';
   }
 
@@ -373,7 +370,7 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   }
 
   private post(m: ToWorklet): void {
-    this.node?.port.postMessage(m, transferListOf(m));
+    this.link?.post(m, transferListOf(m));
   }
 
   private onWorkletMessage(m: FromWorklet): void {

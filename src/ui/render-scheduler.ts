@@ -45,6 +45,11 @@ export class RenderScheduler {
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
   }
 
+  /** True while a morph move waits for its render. */
+  get pending(): boolean {
+    return this.moved;
+  }
+
   /** The morph moved: render its new position soon (see the module comment). */
   requestMorph(): void {
     this.moved = true;

@@ -8,21 +8,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BankMessage, ToWorklet } from '../../src/shared/protocol.ts';
 import { AudioEngineController, type BankRenderer, type RenderBankOptions } from '../../src/ui/audio-engine-controller.ts';
+import type { VoiceLink } from '../../src/ui/voice-link.ts';
 import { syntheticNote } from './worklet-fixtures.ts';
 
 const RATE_HZ = 48000;
 
-/** A controller whose worklet port records what it is sent. */
-function controller(): { ctl: AudioEngineController; posted: ToWorklet[] } {
+/** A controller started on a voice link that records what it is sent (the settings it posts at start dropped). */
+async function controller(): Promise<{ ctl: AudioEngineController; posted: ToWorklet[] }> {
   const posted: ToWorklet[] = [];
   const ctl = new AudioEngineController({ addController() {}, requestUpdate() {} } as never);
-  ctl.context = { sampleRate: RATE_HZ } as never;
-  ctl.node = { port: { postMessage: (m: ToWorklet) => posted.push(m) } } as never;
+  const voices: VoiceLink = { node: { disconnect() {} } as never, post: (m) => posted.push(m), listen() {}, close() {} };
+  await ctl.start({ audioContext: { sampleRate: RATE_HZ, state: 'running' } as never, voices });
+  assert.deepEqual(posted.map((m) => m.type), ['config']);
+  posted.length = 0;
   return { ctl, posted };
 }
 
-test('sostenuto, softPedal and resetControllers post the protocol messages, frame-timed like sustain', () => {
-  const { ctl, posted } = controller();
+test('sostenuto, softPedal and resetControllers post the protocol messages, frame-timed like sustain', async () => {
+  const { ctl, posted } = await controller();
   ctl.sostenuto(true, 1.5);
   ctl.sostenuto(false);
   ctl.softPedal(true, 0.25);
@@ -43,7 +46,7 @@ test('sostenuto, softPedal and resetControllers post the protocol messages, fram
 });
 
 test('a re-rendered pitch is posted with the swap alignment against the previous note; NaN is refused before transfer', async () => {
-  const { ctl, posted } = controller();
+  const { ctl, posted } = await controller();
   const renders: Float32Array[] = [];
   const renderer: BankRenderer = {
     backend: 'fake', latentSize: 1,

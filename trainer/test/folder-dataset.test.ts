@@ -5,7 +5,7 @@
  * Checked: ≥ 90 % of the rendered notes found within 80 ms of their onset, every kept note's pitch exactly the
  * rendered one (no note kept that was not rendered), every note of a file in one split, same bytes on a rerun,
  * noise dropped and listed with its time, bad files skipped naming them, the summary's counts, the input never
- * written, and then `train` (2 steps, tiny config) and `export` on the result.
+ * written. A second, smaller folder goes on through `train` (2 steps, tiny config) and `export`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ interface Rendered { file: string; onsetSec: number; pitch: number }
 
 /** Renders `pitches` of `program` one after another with gaps; returns the mono phrase and the truth. */
 async function phrase(file: string, program: number, pitches: number[], rateHz: number, truth: Rendered[]): Promise<Float32Array> {
-  const out = new Float32Array(Math.round(rateHz * (0.5 + pitches.length * 1.3)));
+  const out = new Float32Array(Math.round(rateHz * Math.max(5, 0.5 + pitches.length * 1.3)));
   let t = 0.3;
   for (const [i, pitch] of pitches.entries()) {
     const heldSec = 0.5 + 0.25 * (i % 3);
@@ -38,7 +38,8 @@ async function phrase(file: string, program: number, pitches: number[], rateHz: 
     truth.push({ file, onsetSec: t, pitch });
     t += heldSec + 0.3 + 0.1 * (i % 2);
   }
-  return out.subarray(0, Math.min(out.length, Math.round((t + 0.2) * rateHz)));
+  // At least 5 s: a file of 4.5 s or less is taken as one note.
+  return out.subarray(0, Math.min(out.length, Math.round(Math.max(5, t + 0.2) * rateHz)));
 }
 
 async function makeFolder(): Promise<Rendered[]> {
@@ -85,7 +86,7 @@ function snapshot(dir: string): Map<string, Buffer> {
   return out;
 }
 
-test('dataset --from-folder: notes found at the rendered onsets and pitches, split by file, noise and bad files listed; train and export read it', async () => {
+test('dataset --from-folder: notes found at the rendered onsets and pitches, split by file, noise and bad files listed', async () => {
   const t0 = performance.now();
   const truth = await makeFolder();
   const inputBefore = snapshot(IN);
@@ -111,7 +112,7 @@ test('dataset --from-folder: notes found at the rendered onsets and pitches, spl
   let found = 0;
   let worstOnsetSec = 0;
   for (const r of rendered) {
-    const k = kept.find((n) => n.source_file === r.file && Math.abs((n.onset_sec as number) - r.onsetSec) <= 0.08);
+    const k = kept.find((n) => n.source_file === r.file && Math.abs((n.onset_sec as number) - r.onsetSec) <= 0.05);
     if (k && k.pitch === r.pitch) found++;
     if (k) worstOnsetSec = Math.max(worstOnsetSec, Math.abs((k.onset_sec as number) - r.onsetSec));
   }
@@ -156,33 +157,52 @@ test('dataset --from-folder: notes found at the rendered onsets and pitches, spl
   assert.match(logged.join('\n'), /dropped noise\.wav @ 0\.\d+ s: pitch unclear/);
   assert.match(logged.join('\n'), /skipped broken\.flac: /);
 
-  // Deterministic; the input untouched; an output inside the input refused.
-  const again = join(ROOT, 'data-again');
+  // Deterministic, and a rerun replaces its own earlier output; the input untouched.
+  const first = snapshot(out);
   console.log = () => {};
   try {
-    await datasetMain(['--from-folder', IN, '--out', again, '--no-progress']);
-    await datasetMain(['--from-folder', IN, '--out', out, '--no-progress']); // replaces its own earlier output
+    await datasetMain(['--from-folder', IN, '--out', out, '--no-progress']);
   } finally {
     console.log = log;
   }
-  const a = snapshot(out);
-  const b = snapshot(again);
-  a.delete('/dataset.json');
-  b.delete('/dataset.json');
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
-  for (const [k, v] of a) assert.ok(v.equals(b.get(k)!), `${k} differs on a rerun`);
+  const second = snapshot(out);
+  first.delete('/dataset.json');
+  second.delete('/dataset.json');
+  assert.deepEqual([...second.keys()].sort(), [...first.keys()].sort());
+  for (const [k, v] of first) assert.ok(v.equals(second.get(k)!), `${k} differs on a rerun`);
   assert.deepEqual(snapshot(IN), inputBefore, 'the input folder is unchanged');
+  writeFileSync(join(out, 'mine.txt'), 'not ours');
+  await assert.rejects(datasetMain(['--from-folder', IN, '--out', out]), /holds other files \(mine\.txt\)/);
   await assert.rejects(datasetMain(['--from-folder', IN, '--out', join(IN, 'out')]), /inside the input folder/);
   await assert.rejects(datasetMain(['--from-folder', join(ROOT, 'nowhere')]), /no such folder/);
   await assert.rejects(datasetMain(['--from-folder', IN, '--out', join(ROOT, 'x'), '--programs', '0']), /SoundFont option/);
   console.log(`folder dataset: ${found}/${rendered.length} notes found at their pitch (onsets within ${(worstOnsetSec * 1000).toFixed(0)} ms), ${summary.counts.dropped} dropped, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  // train reads it as NSynth (2 steps of the tiny config), export writes a model from that run.
-  const run = join(ROOT, 'run');
-  await trainMain(['--config', 'tiny', '--data', out, '--out', run, '--cache', join(ROOT, 'cache'), '--backend', 'cpu', '--steps', '2', '--checkpoint-every', '2', '--no-progress']);
+});
+
+test('dataset --from-folder → train (2 steps, tiny) → export: the trainer reads the folder dataset as NSynth', async () => {
+  const root = join(ROOT, 'train');
+  const input = join(root, 'in');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(input, { recursive: true });
+  const truth: Rendered[] = [];
+  writeFileSync(join(input, 'guitar.wav'), encodeWav([await phrase('guitar.wav', 24, [48, 55, 60], 16000, truth)], 16000));
+  writeFileSync(join(input, 'flute.wav'), encodeWav([await phrase('flute.wav', 73, [67, 72], 16000, truth)], 16000));
+  const out = join(root, 'data');
+  const log = console.log;
+  console.log = () => {};
+  try {
+    await datasetMain(['--from-folder', input, '--out', out, '--no-progress']);
+  } finally {
+    console.log = log;
+  }
+  const train = readNsynthIndex(join(out, 'nsynth-train'));
+  assert.deepEqual(train.map((m) => m.pitch).sort(), truth.map((r) => r.pitch).sort(), 'two files: both in train, every note found');
+  const run = join(root, 'run');
+  await trainMain(['--config', 'tiny', '--data', out, '--out', run, '--backend', 'cpu', '--steps', '2', '--checkpoint-every', '2', '--no-progress']);
   const metrics = readMetrics(run);
   assert.equal(metrics.length, 2);
   assert.ok(metrics.every((m) => Number.isFinite(m.g_loss) && Number.isFinite(m.d_loss)));
-  await exportMain([run, '--out', join(ROOT, 'model')]);
-  assert.ok(statSync(join(ROOT, 'model', 'model.json')).isFile());
+  await exportMain([run, '--out', join(root, 'model')]);
+  assert.ok(statSync(join(root, 'model', 'model.json')).isFile());
 });

@@ -10,7 +10,7 @@
  * (whichever is first), faded in over 2 ms and out over 10 ms at a cut, and zero-padded to 64,000 samples. A file of
  * at most `singleNoteMaxSec` is taken as one note (a one-shot sample), from its first onset.
  *
- * Pitch: YIN over frames every 40 ms from 50 ms after the onset (past the attack) for up to 1 s, counting frames
+ * Pitch: YIN over 80 ms frames every 80 ms from 50 ms after the onset (past the attack) for up to 1 s, counting frames
  * within 30 dB of the note's loudest; the pitch is the median, rounded to a MIDI note. A note is dropped, with the
  * reason, when under half the frames are periodic (noise, a drum, a chord), when under 60 % of the periodic frames
  * lie within half a semitone of the median (a glide, vibrato wider than a semitone, octave flips), when it is
@@ -67,7 +67,8 @@ const FADE_IN_SAMPLES = 32; // 2 ms
 const FADE_OUT_SAMPLES = 160; // 10 ms
 const PITCH_SKIP_SAMPLES = 800; // 50 ms of attack
 const PITCH_SPAN_SAMPLES = 16000; // 1 s
-const PITCH_HOP_SAMPLES = 640; // 40 ms
+const PITCH_HOP_SAMPLES = 1280; // 80 ms
+const PITCH_WINDOW_SAMPLES = 1280; // two periods of YIN's lowest f0 (27.5 Hz) and a little more
 // YIN searches a little beyond 24–84 so that a note just outside is pitched (and dropped as out of range), not
 // folded onto an octave inside it.
 const YIN_MIN_HZ = midiToHz(PITCH_MIN - 3);
@@ -159,7 +160,8 @@ function pitchChanges(x: Float32Array, at: number): boolean {
 /**
  * The onset to the sample block: frames are 64 ms wide, so the quietest frame still lies up to ~30 ms before the
  * sound. In [from, to), the first 5 ms block whose RMS reaches a tenth (−20 dB) of the loudest block there, less one
- * block of pre-roll; `from` when the sound is already that loud there (a re-attack over a held note).
+ * block of pre-roll; `fallback` (the quietest frame's centre) when the sound is already that loud at `from` (a
+ * re-attack over a sounding note) or silent throughout.
  */
 function refineOnset(x: Float32Array, from: number, to: number, fallback: number): number {
   const block = 80;
@@ -172,7 +174,7 @@ function refineOnset(x: Float32Array, from: number, to: number, fallback: number
   const loudest = Math.max(0, ...rms);
   if (loudest === 0) return fallback;
   const first = rms.findIndex((r) => r >= 0.1 * loudest);
-  return first <= 0 ? from : from + (first - 1) * block;
+  return first <= 0 ? fallback : from + (first - 1) * block;
 }
 
 /** Onset sample positions in 16 kHz audio (ascending). */
@@ -241,7 +243,7 @@ export function estimateNotePitch(note: Float32Array, soundingSamples: number, o
   const region = note.subarray(0, end);
   const starts: number[] = [];
   const levels: number[] = [];
-  const win = 2048;
+  const win = PITCH_WINDOW_SAMPLES;
   for (let s = Math.min(PITCH_SKIP_SAMPLES, Math.floor(end / 4)); s + win / 2 <= end; s += PITCH_HOP_SAMPLES) {
     let e = 0;
     for (let i = s; i < Math.min(end, s + win); i++) e += region[i] * region[i];
@@ -255,10 +257,10 @@ export function estimateNotePitch(note: Float32Array, soundingSamples: number, o
   for (let i = 0; i < starts.length; i++) {
     if (levels[i] < loudest - 30) continue;
     analysed++;
-    const f0 = estimateF0Hz(region, RATE, { start: starts[i], minHz: YIN_MIN_HZ, maxHz: YIN_MAX_HZ });
+    const f0 = estimateF0Hz(region, RATE, { start: starts[i], windowSamples: PITCH_WINDOW_SAMPLES, minHz: YIN_MIN_HZ, maxHz: YIN_MAX_HZ });
     if (f0 > 0) midis.push(hzToMidi(f0));
   }
-  if (analysed === 0 || midis.length < c.minVoicedFraction * analysed) {
+  if (analysed === 0 || midis.length === 0 || midis.length < c.minVoicedFraction * analysed) {
     return { ok: false, reason: `pitch unclear: ${midis.length} of ${analysed} frames periodic (noise, a drum or a chord?)` };
   }
   midis.sort((a, b) => a - b);
@@ -295,9 +297,14 @@ export interface DroppedNote {
 export function sliceNotes(x: Float32Array, options: Partial<NoteSlicerConfig> = {}): { notes: SlicedNote[]; dropped: DroppedNote[] } {
   const c = { ...NOTE_SLICER_DEFAULTS, ...options };
   let onsets = detectOnsets(x, c);
-  if (x.length <= c.singleNoteMaxSec * RATE && onsets.length > 1) onsets = [onsets[0]];
   const notes: SlicedNote[] = [];
   const dropped: DroppedNote[] = [];
+  if (x.length <= c.singleNoteMaxSec * RATE && onsets.length > 1) {
+    for (const o of onsets.slice(1)) {
+      dropped.push({ onsetSec: Math.round((o / RATE) * 1000) / 1000, reason: `onset not cut: a file of at most ${c.singleNoteMaxSec} s is one note` });
+    }
+    onsets = [onsets[0]];
+  }
   onsets.forEach((start, i) => {
     const onsetSec = Math.round((start / RATE) * 1000) / 1000;
     const end = Math.min(x.length, start + NOTE_LENGTH_SAMPLES, onsets[i + 1] ?? Infinity);

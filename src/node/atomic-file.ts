@@ -3,7 +3,8 @@
  * the destination, and the directory is fsynced. A full disk, a file-size limit or a kill at any moment leaves the
  * previous file whole (or no file), never a truncated one. The one implementation for the CLI's WAVs and the
  * trainer's checkpoints, run.json, metrics and landed models; `writeDirAtomic` does the same for a directory of
- * files that belong together (an exported model: shards + manifest + model.json).
+ * files that belong together (an exported model: shards + manifest + model.json), and `stageDirAtomic` for one
+ * too large to hold in memory, filled in place before its rename (the trainer's `dataset --from-folder`).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';

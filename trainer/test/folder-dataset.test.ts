@@ -1,7 +1,8 @@
 /**
  * `dataset --from-folder` on a folder of long phrases rendered from FluidR3Mono at known onsets and pitches: a
  * 44.1 kHz stereo WAV (piano), a 48 kHz float WAV (violin) in a subfolder with a space in its name, a 22.05 kHz FLAC
- * (guitar), a 44.1 kHz MP3 (acoustic bass, 28–45), a one-note file, noise bursts, a corrupt FLAC and a text file.
+ * (guitar), a 44.1 kHz MP3 (acoustic bass, 28–45), two one-note files (one cut to start at its first sample),
+ * noise bursts, a silent file, a corrupt FLAC and a text file.
  * Checked: ≥ 90 % of the rendered notes found within 80 ms of their onset, every kept note's pitch exactly the
  * rendered one (no note kept that was not rendered), every note of a file in one split, same bytes on a rerun,
  * noise dropped and listed with its time, bad files skipped naming them, the summary's counts, the input never
@@ -59,6 +60,12 @@ async function makeFolder(): Promise<Rendered[]> {
   oneFile.set(one, 3200);
   writeFileSync(join(IN, 'flute D5.wav'), encodeWav([oneFile], 32000));
   truth.push({ file: 'flute D5.wav', onsetSec: 0.1, pitch: 74 });
+  // A one-shot cut hard into its attack (full level from the first sample), and a silent file.
+  const shot = await renderSoundfontNote({ program: 0, pitch: 50, velocity: 100, heldSec: 1.5, releaseSec: 0.5 });
+  const shotPeak = shot.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  writeFileSync(join(IN, 'piano D3 trimmed.wav'), encodeWav([shot.subarray(shot.findIndex((v) => Math.abs(v) > 0.3 * shotPeak))], 16000));
+  truth.push({ file: 'piano D3 trimmed.wav', onsetSec: 0, pitch: 50 });
+  writeFileSync(join(IN, 'silence.wav'), encodeWav([new Float32Array(32000)], 16000));
   // Noise bursts: onsets, but no pitch.
   let seed = 7;
   const noise = new Float32Array(16000 * 5);
@@ -106,7 +113,7 @@ test('dataset --from-folder: notes found at the rendered onsets and pitches, spl
   const kept = ['train', 'valid', 'test'].flatMap((split) => {
     const dir = join(out, `nsynth-${split}`);
     const raw = JSON.parse(readFileSync(join(dir, 'examples.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-    return readNsynthIndex(dir).map((m) => ({ ...raw[m.note_str], split, pitch: m.pitch, note_str: m.note_str }));
+    return readNsynthIndex(dir).map((m) => ({ ...raw[m.note_str], split, pitch: m.pitch, note_str: m.note_str }) as Record<string, unknown> & { split: string; pitch: number; note_str: string });
   });
   const rendered = truth.filter((r) => r.pitch >= 24 && r.pitch <= 84);
   let found = 0;
@@ -131,6 +138,7 @@ test('dataset --from-folder: notes found at the rendered onsets and pitches, spl
   assert.ok(kept.some((n) => n.source_file === 'bass.mp3' && n.pitch === 28), 'MP3 decoded, low E found');
   assert.ok(kept.some((n) => n.source_file === 'guitar.flac'), 'FLAC decoded');
   assert.deepEqual(kept.filter((n) => n.source_file === 'flute D5.wav').map((n) => n.pitch), [74], 'a one-note file is one note');
+  assert.deepEqual(kept.filter((n) => n.source_file === 'piano D3 trimmed.wav').map((n) => [n.pitch, n.onset_sec]), [[50, 0]], 'a one-shot sounding from its first sample');
 
   // Split by source file, and every split's files are disjoint.
   const splitOfFile = new Map<string, string>();
@@ -150,10 +158,11 @@ test('dataset --from-folder: notes found at the rendered onsets and pitches, spl
   assert.ok(!kept.some((n) => n.source_file === 'noise.wav'));
   assert.match(summary.skipped.find((s) => s.file === 'broken.flac')?.reason ?? '', /FLAC/);
   assert.match(summary.skipped.find((s) => s.file === 'notes.txt')?.reason ?? '', /not a \.wav, \.flac or \.mp3/);
+  assert.match(summary.skipped.find((s) => s.file === 'silence.wav')?.reason ?? '', /no onset found/);
   assert.equal(Object.values(summary.notesPerPitch).reduce((a, b) => a + b, 0), kept.length);
   const keptPitches = new Set(kept.map((n) => n.pitch));
   assert.deepEqual(summary.missingPitches, Array.from({ length: 61 }, (_, i) => 24 + i).filter((p) => !keptPitches.has(p)));
-  assert.match(logged.join('\n'), /missing pitches \(24–84\): 24–27, 29–30, 32, /);
+  assert.match(logged.join('\n'), /missing pitches \(24–84\): 24–27, 29–30, 32, 34–35, 37, 39, 41–42, 44, 46, 49, 51, 53–54, /);
   assert.match(logged.join('\n'), /dropped noise\.wav @ 0\.\d+ s: pitch unclear/);
   assert.match(logged.join('\n'), /skipped broken\.flac: /);
 

@@ -153,6 +153,7 @@ export async function buildFolderDataset(
         const sliced = sliceNotes(mono, c.slicer);
         notesFound += sliced.notes.length + sliced.dropped.length;
         for (const d of sliced.dropped) dropped.push({ file, timeSec: d.onsetSec, reason: d.reason });
+        if (sliced.notes.length + sliced.dropped.length === 0) skipped.push({ file, reason: 'no onset found (silent, or no sound that starts)' });
         const instrument_str = names.get(file)!;
         for (const n of sliced.notes) {
           if (!n.pitch.ok) continue;

@@ -61,6 +61,8 @@ const FRAME = 1024;
 const HOP = 160; // 10 ms
 const BACKTRACK_FRAMES = 5; // 50 ms
 const FLUX_LAG = 2; // 20 ms
+// Frames under this RMS never sound, however quiet the file: 16-bit silence and dither are about -96 dBFS.
+const ABSOLUTE_SILENCE_DB = -80;
 const STRONG_FLUX_FACTOR = 4; // a flux peak this many thresholds over the median is a strong one
 const REATTACK_DIP_DB = 3; // how far the level must have fallen since the last onset for a rise to be a re-attack
 const FADE_IN_SAMPLES = 32; // 2 ms
@@ -183,10 +185,11 @@ export function detectOnsets(x: Float32Array, options: Partial<NoteSlicerConfig>
   const { flux, levelDb } = analyse(x);
   let loudest = -Infinity;
   for (const l of levelDb) loudest = Math.max(loudest, l);
-  const gateDb = loudest - c.silenceDb;
+  const gateDb = Math.max(loudest - c.silenceDb, ABSOLUTE_SILENCE_DB);
   const minGapFrames = Math.round((c.minGapSec * RATE) / HOP);
   const floorDb = loudest - 90;
-  const level = (u: number): number => Math.max(floorDb, levelDb[Math.max(0, Math.min(levelDb.length - 1, u))]);
+  // Before the start is silence, so a sample whose sound begins at its first sample has an onset there.
+  const level = (u: number): number => (u < 0 ? floorDb : Math.max(floorDb, levelDb[Math.min(levelDb.length - 1, u)]));
   const quietestBefore = (t: number): number => {
     let q = Infinity;
     for (let u = t - BACKTRACK_FRAMES; u <= t; u++) q = Math.min(q, level(u));

@@ -2,11 +2,14 @@
  * A recording becomes NSynth-shaped notes: mixed to mono, resampled to 16 kHz (the engine's Kaiser-windowed sinc
  * polyphase resampler, plain-TS form), cut at onsets into 4 s notes, each pitched by the shared YIN f0.
  *
- * Onsets: spectral flux (half-wave rectified rise of the log-compressed magnitude spectrum, 1024-sample Hann frames
- * every 10 ms), peak-picked against a moving median plus a threshold, at least `minGapSec` apart, only where the
- * frame is within `silenceDb` of the file's loudest frame; each onset is moved back to the quietest frame of the
- * 50 ms before it, so a slow attack is kept whole, then to the first 5 ms block within 20 dB of the attack's
- * loudest (less 5 ms). A note runs from its onset for 4 s or to the next onset
+ * Onsets, on 1024-sample frames every 10 ms: a level jump (12 dB over the quietest of the 50 ms before: a note
+ * after a gap or a decay, soft slow attacks included), or a SuperFlux peak (the rise of the log-compressed magnitude
+ * spectrum against the frame 20 ms back, max-filtered over ±1 bin) over its moving median, kept when the level had
+ * dipped since the last onset and rises again (a re-attack) or when a steady pitch before and after differ by 0.7
+ * semitone (legato). At least `minGapSec` apart, only where the sound is within `silenceDb` of the file's loudest
+ * frame and above -80 dB RMS; before the file's start counts as silence. Each onset is moved back to the quietest
+ * frame of the 50 ms before it, so a slow attack is kept whole, then to the first 5 ms block within 20 dB of the
+ * attack's loudest (less 5 ms). A note runs from its onset for 4 s or to the next onset
  * (whichever is first), faded in over 2 ms and out over 10 ms at a cut, and zero-padded to 64,000 samples. A file of
  * at most `singleNoteMaxSec` is taken as one note (a one-shot sample), from its first onset.
  *

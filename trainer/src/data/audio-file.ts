@@ -47,6 +47,24 @@ function checkDecoded(path: string, format: string, sampleRateHz: number, channe
   return { format: format as DecodedAudio['format'], sampleRateHz, channels };
 }
 
+/**
+ * Runs `fn` with the FLAC decoder's own console.error lines held back: it prints every bad frame (dozens of lines
+ * for one corrupt file), and the same errors come back in its result, which `checkDecoded` reports in one line.
+ * Other console.error output passes through.
+ */
+async function quietFlacLog<T>(fn: () => Promise<T>): Promise<T> {
+  const original = console.error;
+  console.error = (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && args[0].startsWith('@wasm-audio-decoders/flac')) return;
+    original(...args);
+  };
+  try {
+    return await fn();
+  } finally {
+    console.error = original;
+  }
+}
+
 /** STREAMINFO's total samples per channel (36 bits; 0 = not stated), when STREAMINFO is the first metadata block. */
 function flacTotalSamples(bytes: Uint8Array): number {
   if (bytes.length < 42 || (bytes[4] & 0x7f) !== 0) return 0;
@@ -84,7 +102,7 @@ export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
       // STREAMINFO's total, when stated, is then the length.
       const padded = new Uint8Array(bytes.length + 16);
       padded.set(bytes);
-      const r = await decoder.decodeFile(padded);
+      const r = await quietFlacLog(() => decoder.decodeFile(padded));
       const total = flacTotalSamples(bytes);
       const frames = total > 0 ? Math.min(total, r.samplesDecoded) : r.samplesDecoded;
       return checkDecoded(path, 'flac', r.sampleRate, r.channelData.map((c) => c.subarray(0, frames)), r.errors);

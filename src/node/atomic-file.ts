@@ -3,7 +3,8 @@
  * the destination, and the directory is fsynced. A full disk, a file-size limit or a kill at any moment leaves the
  * previous file whole (or no file), never a truncated one. The one implementation for the CLI's WAVs and the
  * trainer's checkpoints, run.json, metrics and landed models; `writeDirAtomic` does the same for a directory of
- * files that belong together (an exported model: shards + manifest + model.json).
+ * files that belong together (an exported model: shards + manifest + model.json), and `stageDirAtomic` for one
+ * too large to hold in memory, filled in place before its rename (the trainer's `dataset --from-folder`).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -121,14 +122,43 @@ function recoverStaging(target: string): void {
 }
 
 /**
- * Replaces directory `dir` with exactly `files` (name → bytes), atomically: they are written and fsynced into a
- * staging sibling, the old directory is renamed aside, the staging one renamed in, the old one removed. Readers see
- * the whole old set or the whole new one, never new shards beside an old manifest; a kill leaves staging siblings
- * that the next call cleans up (putting the old copy back if the kill fell between the renames). An existing `dir`
- * is only replaced when every entry in it passes `replaceable` (so a folder holding anything else is refused, naming
- * the entries, and never deleted). Throws "cannot write DIR: WHY" on a failed write, the old directory kept.
+ * A directory being written: fill `path` (a staging sibling of the destination; nested folders allowed), then
+ * `commit()` to put it in place of the destination in one rename, or `abort()` to remove it. What stageDirAtomic
+ * returns; writeDirAtomic is the one-call form.
  */
-export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array | string>, replaceable: (name: string) => boolean): void {
+export interface StagedDir {
+  /** The staging directory to write into. */
+  readonly path: string;
+  /** fsyncs the staging tree, renames the old destination aside, the staging one in, and removes the old one. */
+  commit(): void;
+  /** Removes the staging directory (the destination is untouched). */
+  abort(): void;
+}
+
+/** fsyncs every file and folder under `dir`, then `dir` itself. */
+function fsyncTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) fsyncTree(path);
+    else {
+      const fd = openSync(path, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+  fsyncDir(dir);
+}
+
+/**
+ * Starts replacing directory `dir` atomically (see writeDirAtomic for the rules): checks the destination, creates
+ * the staging sibling and returns it. An existing `dir` is only replaced when every entry in it passes
+ * `replaceable` (so a folder holding anything else is refused, naming the entries, and never deleted). Readers see
+ * the whole old directory or the whole new one; a kill leaves staging siblings that the next call cleans up.
+ */
+export function stageDirAtomic(dir: string, replaceable: (name: string) => boolean): StagedDir {
   const target = resolve(dir);
   recoverStaging(target);
   let exists = false;
@@ -149,21 +179,47 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Arra
   try {
     mkdirSync(dirname(target), { recursive: true });
     mkdirSync(staging);
-    for (const [name, bytes] of files) writeFileSynced(join(staging, name), bytes, 'wx');
-    fsyncDir(staging);
   } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
     throw writeError(target, e, exists);
   }
-  const old = stagingName(target, process.pid, 'old');
-  if (exists) renameSync(target, old);
+  const abort = (): void => rmSync(staging, { recursive: true, force: true });
+  const commit = (): void => {
+    try {
+      fsyncTree(staging);
+    } catch (e) {
+      abort();
+      throw writeError(target, e, exists);
+    }
+    const old = stagingName(target, process.pid, 'old');
+    if (exists) renameSync(target, old);
+    try {
+      renameSync(staging, target);
+    } catch (e) {
+      if (exists) renameSync(old, target);
+      abort();
+      throw writeError(target, e, exists);
+    }
+    fsyncDir(dirname(target));
+    if (exists) rmSync(old, { recursive: true, force: true });
+  };
+  return { path: staging, commit, abort };
+}
+
+/**
+ * Replaces directory `dir` with exactly `files` (name → bytes), atomically: they are written and fsynced into a
+ * staging sibling, the old directory is renamed aside, the staging one renamed in, the old one removed. Readers see
+ * the whole old set or the whole new one, never new shards beside an old manifest; a kill leaves staging siblings
+ * that the next call cleans up (putting the old copy back if the kill fell between the renames). An existing `dir`
+ * is only replaced when every entry in it passes `replaceable` (so a folder holding anything else is refused, naming
+ * the entries, and never deleted). Throws "cannot write DIR: WHY" on a failed write, the old directory kept.
+ */
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, Uint8Array | string>, replaceable: (name: string) => boolean): void {
+  const staged = stageDirAtomic(dir, replaceable);
   try {
-    renameSync(staging, target);
+    for (const [name, bytes] of files) writeFileSynced(join(staged.path, name), bytes, 'wx');
   } catch (e) {
-    if (exists) renameSync(old, target);
-    rmSync(staging, { recursive: true, force: true });
-    throw writeError(target, e, exists);
+    staged.abort();
+    throw writeError(resolve(dir), e, existsSync(resolve(dir)));
   }
-  fsyncDir(dirname(target));
-  if (exists) rmSync(old, { recursive: true, force: true });
+  staged.commit();
 }

@@ -78,7 +78,8 @@ before(() => {
 });
 
 test('the tarballs hold built JavaScript and no sources; the install has no dev tools', { skip }, () => {
-  for (const f of ['bin/gansynth.js', 'dist/node/cli/index.js', 'dist/node/cli/generate.js', 'dist/index.d.ts', 'dist/ui/gansynth-instrument.d.ts', 'custom-elements.json', 'models/default/model.json']) {
+  for (const f of ['bin/gansynth.js', 'dist/node/cli/index.js', 'dist/node/cli/generate.js', 'dist/index.d.ts', 'dist/ui/gansynth-instrument.d.ts', 'custom-elements.json', 'models/default/model.json',
+    'dist/wam/index.js', 'dist/wam/index.d.ts', 'dist/wam/processor.js', 'dist/wam/descriptor.json', 'dist/render-worker.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm']) {
     assert.ok(web.files.includes(f), `gansynth-web's tarball lacks ${f}`);
   }
   for (const f of ['bin/gansynth-trainer.js', 'dist/cli.js', 'dist/commands/dataset.js', 'dist/data/render-worker.js']) {
@@ -159,7 +160,14 @@ test("the README's 'Use it in your page' snippet type-checks against the install
       strict: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'],
       types: [], noEmit: true, skipLibCheck: true,
     },
-    files: ['page.ts'],
+    files: ['page.ts', 'wam.ts'],
   }));
-  ok(run(process.execPath, [TSC, '-p', page], project), 'tsc on the README snippet');
+  // The WAM entry is typed too: a host written in TypeScript sees a WebAudioModule class.
+  writeFileSync(join(page, 'wam.ts'), [
+    "import GansynthWam from 'gansynth-web/wam';",
+    'export const isWam: boolean = GansynthWam.isWebAudioModuleConstructor;',
+    "export const make = (ctx: BaseAudioContext) => GansynthWam.createInstance('group', ctx, { lowPitch: 48 });",
+    '',
+  ].join('\n'));
+  ok(run(process.execPath, [TSC, '-p', page], project), 'tsc on the README snippet and a WAM host file');
 });

@@ -90,7 +90,7 @@ if (existsSync('src/wam/index.ts')) {
     name: 'wam-files',
     writeBundle() {
       mkdirSync('dist/wam', { recursive: true });
-      copyFileSync('src/wam/descriptor.json', 'dist/wam/descriptor.json');
+      for (const f of ['descriptor.json', 'thumbnail.png']) copyFileSync(join('src/wam', f), join('dist/wam', f));
       const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
       mkdirSync('dist/wasm', { recursive: true });
       for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist/wasm', f));

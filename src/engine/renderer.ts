@@ -19,6 +19,7 @@ import {
   selectBackendExplained,
 } from './backend.ts';
 import { orderRequests, planBatches, type NoteRequest } from './render-plan.ts';
+import { nowMs } from '../shared/clock.ts';
 
 export { orderPitches, planBatches, type NoteRequest } from './render-plan.ts';
 
@@ -74,7 +75,6 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 /** Hidden convs as fused conv+bias+leaky-ReLU kernels (see ForwardOptions.fused); GSW_UNFUSED=1 in Node turns it off for A/B runs. */
 const FUSED_GENERATOR = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GSW_UNFUSED !== '1';
 
@@ -140,7 +140,7 @@ export class NoteRenderer {
     return this.live().config;
   }
 
-  /** Latent size of the model (NoteSynth interface of midi-render.ts). */
+  /** Latent size of the model (NoteSynth interface of src/midi/types.ts). */
   get latentSize(): number {
     return this.live().config.latentSize;
   }
@@ -277,21 +277,21 @@ export class NoteRenderer {
       await one.data();
       one.dispose();
     };
-    const t0 = now();
+    const t0 = nowMs();
     const features = generate();
     await sync(features);
-    const t1 = now();
+    const t1 = nowMs();
     const audio = spectral(features);
     features.dispose();
     await sync(audio);
-    const t2 = now();
+    const t2 = nowMs();
     const wave = resampler.resample(audio);
     audio.dispose();
     await sync(wave);
-    const t3 = now();
+    const t3 = nowMs();
     const data = (await wave.data()) as Float32Array;
     wave.dispose();
-    const t4 = now();
+    const t4 = nowMs();
     onTimings({ batchSize: reqs.length, generatorMs: t1 - t0, spectralMs: t2 - t1, resampleMs: t3 - t2, readbackMs: t4 - t3 });
     return data;
   }

@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkMidiChunks, foldPitch, parseMidiNotes } from '../../src/engine/midi-notes.ts';
+import { checkMidiChunks, foldPitch, parseMidiNotes } from '../../src/midi/midi-notes.ts';
 import { Midi, writeMidi } from './midi-fixtures.ts';
 
 /** Tempos are stored as whole microseconds per quarter note: 90 bpm reads back as 89.99996. */

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamingNoteSource, renderMidi, type NoteSynth, type NoteRequest } from '../../src/engine/midi-render.ts';
+import { StreamingNoteSource, renderMidi, type NoteSynth, type NoteRequest } from '../../src/midi/midi-render.ts';
 import { mixWithVoiceEngine } from '../../src/node/midi-mix.ts';
 import { writeMidi } from './midi-fixtures.ts';
 

@@ -11,7 +11,7 @@ import { MODEL_CONFIGS, PAPER_CONFIG } from '../src/shared/model-config.ts';
 import { initGeneratorParams } from '../src/engine/generator.ts';
 import { saveModelDir } from '../src/node/model-io.ts';
 import { randomLatent } from '../src/engine/latent.ts';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../test/browser/harness.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../support/browser-harness.ts';
 import { prepareRendererFixtures } from '../test/browser/renderer-fixtures.ts';
 import { BENCH_RATE_HZ, measurementRows, spreadPitches, type EnginePlanItem } from './engine-common.ts';
 import type { BenchRow } from './types.ts';
@@ -73,7 +73,7 @@ async function magentaRows(ours: BenchRow[]): Promise<BenchRow[]> {
     await saveModelDir(ckpt, { config: PAPER_CONFIG, params }, { magentaLayout: true, shardBytes: 8 * 1024 * 1024 });
     tf.dispose(Object.values(params));
   }
-  const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages/magenta-gansynth.ts'), { extraMounts: [{ prefix: '/ckpt/', dir: ckpt }] });
+  const opened = await openTestPage(join(REPO_ROOT, 'support/pages/magenta-gansynth.ts'), { extraMounts: [{ prefix: '/ckpt/', dir: ckpt }] });
   try {
     await opened.page.waitForFunction(() => window.magentaReady === true, null, { timeout: 60_000 });
     const z = Array.from(randomLatent(100));

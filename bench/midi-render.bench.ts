@@ -9,7 +9,7 @@ import { parseMidiNotes } from '../src/midi/midi-notes.ts';
 import { planMidiRender, resolveMidiRenderOptions } from '../src/midi/midi-render.ts';
 import { mixLengthFrames, scheduleMessages } from '../src/midi/midi-schedule.ts';
 import { mixWithVoiceEngine } from '../src/node/midi-mix.ts';
-import { writeMidi } from '../test/unit/midi-fixtures.ts';
+import { writeMidi } from '../support/midi-fixtures.ts';
 import type { BenchRow } from './types.ts';
 
 const RATE_HZ = 48000;

@@ -9,7 +9,7 @@ import { useNodeBackend, type NodeBackendName } from '../src/node/backends.ts';
 import { GANSYNTH_SPECTRAL, MAGENTA_NORMALIZATION } from '../src/shared/model-config.ts';
 import { disposeSpectralCache, featuresToWaves, featuresToWavesFlops, wavesToFeatures } from '../src/engine/spectral.ts';
 import type { BenchRow } from './types.ts';
-import { testWave } from '../test/unit/support/spectral-fixtures.ts';
+import { testWave } from '../support/waves.ts';
 
 /** Times featuresToWaves for a bank of notes on each backend in SPECTRAL_BENCH_BACKENDS. */
 export async function run(): Promise<BenchRow[]> {

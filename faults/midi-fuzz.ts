@@ -9,7 +9,7 @@ import { parseMidiNotes } from '../src/midi/midi-notes.ts';
 import { PITCH_MAX, PITCH_MIN } from '../src/shared/constants.ts';
 import { SeededRandom } from '../src/shared/random.ts';
 import { MidiDispatcher, type MidiSink } from '../src/ui/midi-dispatch.ts';
-import { writeMidi } from '../test/unit/midi-fixtures.ts';
+import { writeMidi } from '../support/midi-fixtures.ts';
 import { describeError, isCleanError } from './verdict.ts';
 
 /** A file case slower than this counts as a hang. */

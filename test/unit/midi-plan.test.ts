@@ -10,7 +10,7 @@ import { parseMidiNotes } from '../../src/midi/midi-notes.ts';
 import {
   applyGain, planMidiRender, resolveMidiRenderOptions, scheduleMessages, type PlannedNote,
 } from '../../src/midi/midi-render.ts';
-import { writeMidi } from './midi-fixtures.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
 
 const SIZE = 16;
 

@@ -1,7 +1,7 @@
 /**
  * Builds (STYLE.md §10): the ESM library (every bare import external; its .d.ts come from `tsc -p
  * src/tsconfig.lib.json` in `npm run build`) with the Node modules the `gansynth` CLI and the trainer import by name
- * (src/{shared,engine,node}/**, package.json "exports"), the trainer's own JavaScript (trainer/dist, the
+ * (src/{shared,engine,midi,node}/**, package.json "exports"), the trainer's own JavaScript (trainer/dist, the
  * `gansynth-trainer` package), the AudioWorklet processor and the render Worker as self-contained files, and the
  * demo page (everything bundled) that `npm start` serves. The repository itself runs the TypeScript sources through
  * tsx; these builds are what the packed packages run.
@@ -50,7 +50,7 @@ for (const out of ['dist', 'trainer/dist']) rmSync(out, { recursive: true, force
 const builds: RollupOptions[] = [];
 if (existsSync('src/index.ts')) {
   builds.push({
-    input: [resolve('src/index.ts'), ...['shared', 'engine', 'node'].flatMap((d) => modulesUnder(join('src', d)))],
+    input: [resolve('src/index.ts'), ...['shared', 'engine', 'midi', 'node'].flatMap((d) => modulesUnder(join('src', d)))],
     output: { dir: 'dist', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
     external: bareImport,
     plugins: [ts()],

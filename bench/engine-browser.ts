@@ -11,9 +11,8 @@ import { MODEL_CONFIGS, PAPER_CONFIG } from '../src/shared/model-config.ts';
 import { initGeneratorParams } from '../src/engine/generator.ts';
 import { saveModelDir } from '../src/node/model-io.ts';
 import { randomLatent } from '../src/engine/latent.ts';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../test/browser/harness.ts';
-import { prepareRendererFixtures } from '../test/browser/renderer-fixtures.ts';
-import { BENCH_RATE_HZ, measurementRows, spreadPitches, type EnginePlanItem } from './engine-common.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../support/browser-harness.ts';
+import { BENCH_RATE_HZ, measureOptionsFor, measurementRows, spreadPitches, type EnginePlanItem } from './engine-common.ts';
 import type { BenchRow } from './types.ts';
 
 const OUT = join(TEST_OUT_DIR, 'bench-engine');
@@ -37,20 +36,17 @@ export async function runBrowserEngineBench(plans: [string, EnginePlanItem[]][],
   }
   const rows: BenchRow[] = [];
   const modelsDir = writeSeededModelDirs();
-  const { workerDir } = await prepareRendererFixtures(join(OUT, 'fixtures'));
-  const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages/renderer-page.ts'), {
-    extraMounts: [{ prefix: '/models/', dir: modelsDir }, { prefix: '/render-worker/', dir: workerDir }],
-  });
+  const opened = await openTestPage(join(REPO_ROOT, 'bench/engine-page.ts'), { extraMounts: [{ prefix: '/models/', dir: modelsDir }] });
   try {
-    await opened.page.waitForFunction(() => window.rendererPageReady === true, null, { timeout: 60_000 });
+    await opened.page.waitForFunction(() => window.benchPageReady === true, null, { timeout: 60_000 });
     for (const [backend, items] of plans) {
       for (const item of items) {
         try {
           const r = await opened.page.evaluate((o) => window.benchPageRenderer(o), {
-            modelUrl: `/models/${item.config}/`, backend, pitches: spreadPitches(item.notes), sampleRateHz: BENCH_RATE_HZ, maxBatch: item.maxBatch, profile: true, memory: (process.env.ENGINE_BENCH_MEMORY ?? '1') !== '0',
+            modelUrl: `/models/${item.config}/`, backend, pitches: spreadPitches(item.notes), sampleRateHz: BENCH_RATE_HZ, maxBatch: item.maxBatch, ...measureOptionsFor(backend),
           });
           rows.push(...measurementRows({ ...r, backend: `chromium-${r.backend}`, config: MODEL_CONFIGS[item.config]!, notes: item.notes }));
-          console.error(`  chromium-${backend} ${item.config}: ${(r.renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes, batch ≤ ${r.maxBatch}, warm-up ${r.warmUpMs.toFixed(0)} ms)`);
+          console.error(`  chromium-${backend} ${item.config}: ${(r.renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes in batches ${r.batchSizes.join(',')}; warm-up ${r.warmUpMs.toFixed(0)} ms, batches ${r.warmUpBatchSizes.join(',') || 'none'})`);
         } catch (e) {
           console.error(`  chromium-${backend} ${item.config}: FAILED ${(e as Error).message}\n${opened.consoleLines.slice(-10).join('\n')}`);
         }
@@ -73,7 +69,7 @@ async function magentaRows(ours: BenchRow[]): Promise<BenchRow[]> {
     await saveModelDir(ckpt, { config: PAPER_CONFIG, params }, { magentaLayout: true, shardBytes: 8 * 1024 * 1024 });
     tf.dispose(Object.values(params));
   }
-  const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages/magenta-gansynth.ts'), { extraMounts: [{ prefix: '/ckpt/', dir: ckpt }] });
+  const opened = await openTestPage(join(REPO_ROOT, 'support/pages/magenta-gansynth.ts'), { extraMounts: [{ prefix: '/ckpt/', dir: ckpt }] });
   try {
     await opened.page.waitForFunction(() => window.magentaReady === true, null, { timeout: 60_000 });
     const z = Array.from(randomLatent(100));

@@ -1,29 +1,33 @@
 /**
- * Engine bench: NoteRenderer throughput per backend and config, at 48 kHz, with the stage split
- * (generator / spectral inverse / resampling / readback, each followed by a GPU sync) and GFLOP/s against the
- * FLOP count computed from the config (src/engine/cost.ts). Node: tfjs-wasm, tfjs-cpu, tfjs-webgpu on Dawn
- * (SwiftShader here); Chromium (SwiftShader): WebGPU, WebGL; and @magenta/music's GANSynth in the same browser.
- * Weights are seeded random (speed does not depend on training). Numbers for fewer than 61 notes are
- * extrapolated to a bank and the row says so.
+ * Engine bench: NoteRenderer throughput per backend and config at 48 kHz, timed on the product path:
+ * `renderBank(latent, pitches)` as the instrument calls it, after a warm-up that renders one batch of each size
+ * the timed render runs (so shader compilation is outside the timing), with GFLOP/s against the FLOP count
+ * computed from the config (src/engine/cost.ts). The stage split (generator / spectral inverse / resampling /
+ * readback) needs a GPU sync after each stage, so it comes from a separate render, only with
+ * ENGINE_BENCH_PROFILE=1, in rows marked "(profiled)" (bench/engine-measure.ts). Node: tfjs-wasm, tfjs-cpu,
+ * tfjs-webgpu on Dawn (SwiftShader here); Chromium (SwiftShader): WebGPU, WebGL; and @magenta/music's GANSynth in
+ * the same browser. Weights are seeded random (speed does not depend on training). Numbers for fewer than 61 notes
+ * are extrapolated to a bank and the row says so.
  *
  * Env (plans are config:notes[:maxBatch], comma separated):
  *   ENGINE_BENCH_NODE="wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:1"
- *     (the cpu backend compiles nothing, so it gets no warm-up note: its paper note alone takes minutes)
+ *     (the cpu backend compiles nothing, so it gets no warm-up: its paper note alone takes minutes)
  *   ENGINE_BENCH_BROWSER="webgpu=tiny:2,small:2,paper:1;webgl=tiny:2,small:2,paper:1"   ('' = skip Chromium)
  *   ENGINE_BENCH_MAGENTA=1   (@magenta/music GANSynth, paper, WebGL, one note after a warm-up; 0 = skip)
- *   ENGINE_BENCH_WARMUP=0    (no warm-up note: the timing includes shader compilation; for very slow backends)
- *   ENGINE_BENCH_MEMORY=1    (after timing, one more batch under tf.profile for the tensor memory peak; 0 = skip;
- *                             never on the cpu backend, whose paper note alone takes minutes)
+ *   ENGINE_BENCH_WARMUP=0    (no warm-up: the timing includes shader compilation; for very slow backends)
+ *   ENGINE_BENCH_PROFILE=1   (after timing, one more render with a GPU sync after each stage: the "(profiled)" rows)
+ *   ENGINE_BENCH_MEMORY=1    (after timing, one more render with a full batch under tf.profile for the tensor memory
+ *                             peak; 0 = skip; never on the cpu backend, whose paper note alone takes minutes)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_CONFIGS } from '../src/shared/model-config.ts';
 import { useNodeBackend, type NodeBackendName } from '../src/node/backends.ts';
 import { initGeneratorParams } from '../src/engine/generator.ts';
-import { NoteRenderer, type StageTimings } from '../src/engine/renderer.ts';
-import { randomLatent } from '../src/engine/latent.ts';
+import { NoteRenderer } from '../src/engine/renderer.ts';
 import { disposeSpectralCache } from '../src/engine/spectral.ts';
 import type { LoadedModel } from '../src/engine/weights.ts';
-import { BENCH_RATE_HZ, measurementRows, parsePlan, spreadPitches, type EnginePlanItem } from './engine-common.ts';
+import { BENCH_RATE_HZ, measureOptionsFor, measurementRows, parsePlan, spreadPitches, type EnginePlanItem } from './engine-common.ts';
+import { measureRenderer } from './engine-measure.ts';
 import type { BenchRow } from './types.ts';
 
 const DEFAULT_NODE = 'wasm=paper:2,small:4,tiny:61;cpu=paper:1,tiny:4;webgpu=tiny:1';
@@ -50,31 +54,9 @@ async function measureNode(backend: NodeBackendName, item: EnginePlanItem): Prom
   const renderer = new NoteRenderer({ model, sampleRateHz: BENCH_RATE_HZ, backend: 'current', maxBatch: item.maxBatch });
   try {
     await renderer.initialize();
-    let t0 = performance.now();
-    // No warm-up on cpu (it compiles nothing) or with ENGINE_BENCH_WARMUP=0 (a first note that takes an hour on
-    // SwiftShader): the timed notes then include first-use shader compilation, and the rows say so.
-    if (backend !== 'cpu' && process.env.ENGINE_BENCH_WARMUP !== '0') await renderer.warmUp();
-    const warmUpMs = performance.now() - t0;
-    const stages: StageTimings[] = [];
-    const requests = spreadPitches(item.notes).map((pitch, i) => ({ pitch, latent: randomLatent(100 + i) }));
-    t0 = performance.now();
-    await renderer.renderNotes(requests, BENCH_RATE_HZ, undefined, { onStageTimings: (s) => stages.push(s) });
-    const renderMs = performance.now() - t0;
-    let memory: { peakTensorBytes: number; batch: number } | undefined;
-    if (backend !== 'cpu' && (process.env.ENGINE_BENCH_MEMORY ?? '1') !== '0') {
-      const batch = requests.slice(0, renderer.maxBatch);
-      const profile = await tf.profile(async () => {
-        await renderer.renderNotes(batch, BENCH_RATE_HZ);
-        return [];
-      });
-      memory = { peakTensorBytes: profile.peakBytes, batch: batch.length };
-    }
-    const rows = measurementRows({
-      backend: `node-${backend}`, config: model.config, notes: item.notes, maxBatch: renderer.maxBatch, warmUpMs, renderMs, stages,
-      limitSource: renderer.backendLimits?.source, memory,
-    });
-    if (warmUpMs < 1) for (const r of rows) r.extra = { ...r.extra, warmedUp: false };
-    console.error(`  node-${backend} ${item.config}: ${(renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes, batch ≤ ${renderer.maxBatch}, warm-up ${warmUpMs.toFixed(0)} ms)`);
+    const m = await measureRenderer(renderer, spreadPitches(item.notes), measureOptionsFor(backend));
+    const rows = measurementRows({ ...m, backend: `node-${backend}`, config: model.config, notes: item.notes });
+    console.error(`  node-${backend} ${item.config}: ${(m.renderMs / item.notes).toFixed(0)} ms/note (${item.notes} notes in batches ${m.batchSizes.join(',')}; warm-up ${m.warmUpMs.toFixed(0)} ms, batches ${m.warmUpBatchSizes.join(',') || 'none'})`);
     return rows;
   } finally {
     renderer.dispose();

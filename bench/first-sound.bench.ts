@@ -28,7 +28,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../test/browser/harness.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../support/browser-harness.ts';
 import type { FirstSoundState } from './first-sound-protocol.ts';
 import type { BenchRow } from './types.ts';
 

@@ -5,11 +5,11 @@
  * note buffers stand in for the model, so the numbers do not depend on a backend.
  */
 import { findLoopRegion } from '../src/shared/loop.ts';
-import { parseMidiNotes } from '../src/engine/midi-notes.ts';
-import { planMidiRender, resolveMidiRenderOptions } from '../src/engine/midi-render.ts';
-import { mixLengthFrames, scheduleMessages } from '../src/engine/midi-schedule.ts';
+import { parseMidiNotes } from '../src/midi/midi-notes.ts';
+import { planMidiRender, resolveMidiRenderOptions } from '../src/midi/midi-render.ts';
+import { mixLengthFrames, scheduleMessages } from '../src/midi/midi-schedule.ts';
 import { mixWithVoiceEngine } from '../src/node/midi-mix.ts';
-import { writeMidi } from '../test/unit/midi-fixtures.ts';
+import { writeMidi } from '../support/midi-fixtures.ts';
 import type { BenchRow } from './types.ts';
 
 const RATE_HZ = 48000;

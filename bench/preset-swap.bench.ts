@@ -1,6 +1,6 @@
 /**
  * Preset-swap bench: the time from a preset change to the first note of the new timbre heard. In Chromium, the
- * instrument as the browser tests drive it (test/browser/pages/instrument-page.ts `swapToAudible`): a real
+ * instrument as the browser tests drive it (support/pages/instrument-page.ts `swapToAudible`): a real
  * AudioWorklet, the render Worker, a player striking one pitch over (fake) Web MIDI every 60 ms while `setPreset`
  * runs; each strike is classified as old or new timbre by correlation with the two rendered buffers. `renderedMs`
  * is the change → that strike's first sample on the context clock; the row's value adds the element's `latencyMs`
@@ -17,8 +17,8 @@
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, browserSkipReason } from '../test/browser/harness.ts';
-import { openInstrumentPage } from '../test/browser/instrument-fixtures.ts';
+import { REPO_ROOT, browserSkipReason } from '../support/browser-harness.ts';
+import { openInstrumentPage } from '../support/instrument-fixtures.ts';
 import { othersCpu } from './first-sound.bench.ts';
 import type { BenchRow } from './types.ts';
 

@@ -16,7 +16,7 @@ import { resolveTrainConfig } from '../trainer/src/train/configs.ts';
 import { InMemoryTrainData } from '../trainer/src/train/data-source.ts';
 import { stageAt, stageEndImages } from '../trainer/src/train/schedule.ts';
 import { Trainer } from '../trainer/src/train/trainer-loop.ts';
-import { syntheticFeatures } from '../trainer/test/train-fixtures.ts';
+import { syntheticFeatures } from '../support/training-features.ts';
 
 /** One kernel name's share of a profiled step. */
 export interface KernelGroup {

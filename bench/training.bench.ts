@@ -13,7 +13,7 @@ import { resolveTrainConfig } from '../trainer/src/train/configs.ts';
 import { InMemoryTrainData } from '../trainer/src/train/data-source.ts';
 import { stageEndImages, stageAt } from '../trainer/src/train/schedule.ts';
 import { Trainer } from '../trainer/src/train/trainer-loop.ts';
-import { syntheticFeatures } from '../trainer/test/train-fixtures.ts';
+import { syntheticFeatures } from '../support/training-features.ts';
 import type { BenchRow } from './types.ts';
 
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);

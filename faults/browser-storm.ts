@@ -7,8 +7,8 @@
  * no error was fired.
  */
 import { join } from 'node:path';
-import { browserSkipReason, openTestPage, REPO_ROOT } from '../test/browser/harness.ts';
-import { bundleRuntime, writeTinyModel } from '../test/browser/instrument-fixtures.ts';
+import { browserSkipReason, openTestPage, REPO_ROOT } from '../support/browser-harness.ts';
+import { bundleRuntime, writeTinyModel } from '../support/instrument-fixtures.ts';
 
 const HEAP_GROWTH_LIMIT_MB = 8;
 

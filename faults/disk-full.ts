@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeMidi } from '../test/unit/midi-fixtures.ts';
-import { mountSmallTmpfs, unmountTmpfs } from '../test/unit/support/tmpfs.ts';
+import { writeMidi } from '../support/midi-fixtures.ts';
+import { mountSmallTmpfs, unmountTmpfs } from '../support/tmpfs.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TRAINER = join(ROOT, 'trainer/bin/gansynth-trainer.js');

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SeededRandom } from '../src/shared/random.ts';
-import { writeMidi } from '../test/unit/midi-fixtures.ts';
+import { writeMidi } from '../support/midi-fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TRAINER = join(ROOT, 'trainer/bin/gansynth-trainer.js');

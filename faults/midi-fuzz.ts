@@ -5,11 +5,11 @@
  * [0, 1]) or throws an `Error` with a message, within CASE_LIMIT_MS; a live case passes when the dispatcher does not
  * throw and only calls its sink with in-range values.
  */
-import { parseMidiNotes } from '../src/engine/midi-notes.ts';
+import { parseMidiNotes } from '../src/midi/midi-notes.ts';
 import { PITCH_MAX, PITCH_MIN } from '../src/shared/constants.ts';
 import { SeededRandom } from '../src/shared/random.ts';
 import { MidiDispatcher, type MidiSink } from '../src/ui/midi-dispatch.ts';
-import { writeMidi } from '../test/unit/midi-fixtures.ts';
+import { writeMidi } from '../support/midi-fixtures.ts';
 import { describeError, isCleanError } from './verdict.ts';
 
 /** A file case slower than this counts as a hang. */

@@ -12,7 +12,7 @@ export * from './shared/protocol.ts';
 export * from './shared/loop.ts';
 export * from './shared/swap-align.ts';
 
-// Engine: spectral ops, generator, weights, rendering, latents and presets, MIDI files.
+// Engine: spectral ops, generator, weights, rendering, latents and presets.
 export * from './engine/spectral.ts';
 export * from './engine/mel.ts';
 export * from './engine/generator.ts';
@@ -24,9 +24,11 @@ export * from './engine/renderer.ts';
 export * from './engine/worker-client.ts';
 export * from './engine/latent.ts';
 export * from './engine/presets.ts';
-export * from './engine/midi-notes.ts';
-export * from './engine/latent-timeline.ts';
-export * from './engine/midi-render.ts';
+
+// MIDI files: notes, the latent timeline, the render (its shared types and the schedule come with midi-render.ts).
+export * from './midi/midi-notes.ts';
+export * from './midi/latent-timeline.ts';
+export * from './midi/midi-render.ts';
 
 // Worklet: the pure voice engine (the processor itself is dist/worklet/processor.js).
 export { VoiceEngine, STEAL_FADE_SEC, DEFAULT_BEND_RANGE_SEMITONES } from './worklet/voice-engine.ts';

@@ -13,11 +13,12 @@ SLICE="$RESULTS/slice.jsonl"
 DATASET=("${TRAINER[@]}" dataset --soundfont "$WORK/FluidR3Mono_GM.sf3" --workers "$(nproc)" --no-progress)
 [ -f "$WORK/FluidR3Mono_GM.sf3" ] || echo "bench/gpu: the pack has no FluidR3Mono_GM.sf3: the dataset command will fail (repack with npm run bench:gpu-pack)" >&2
 
-# Default plans for a real GPU: whole banks on WebGPU, wasm for scale; training throughput at the first and a
-# middle stage; no Chromium (the machine has none).
+# Default plans for a real GPU: whole banks on WebGPU, wasm for scale, the stage split in its own "(profiled)"
+# rows after the product timing; training throughput at the first and a middle stage; no Chromium (the machine has none).
 bench_env() {
   export ENGINE_BENCH_NODE=${ENGINE_BENCH_NODE:-'webgpu=tiny:61,small:61,paper:61;wasm=paper:2'}
   export ENGINE_BENCH_BROWSER=${ENGINE_BENCH_BROWSER-''} ENGINE_BENCH_MAGENTA=${ENGINE_BENCH_MAGENTA:-0}
+  export ENGINE_BENCH_PROFILE=${ENGINE_BENCH_PROFILE:-1}
   export SPECTRAL_BENCH_BACKENDS=${SPECTRAL_BENCH_BACKENDS:-webgpu,wasm}
   export TRAIN_BENCH_BACKENDS=${TRAIN_BENCH_BACKENDS:-webgpu} TRAIN_BENCH_CONFIGS=${TRAIN_BENCH_CONFIGS:-small,paper}
   export TRAIN_BENCH_STAGES=${TRAIN_BENCH_STAGES:-0,6} TRAIN_BENCH_STEPS=${TRAIN_BENCH_STEPS:-3}

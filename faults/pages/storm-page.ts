@@ -3,7 +3,7 @@
  * count, which the main-thread renderer (no worker-url) allocates in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '../../test/browser/pages/instrument-page.ts';
+import '../../support/pages/instrument-page.ts';
 
 (window as unknown as { gsStorm: unknown }).gsStorm = {
   tensors: () => tf.memory().numTensors,

@@ -13,7 +13,7 @@
  * a Magenta checkpoint's absent model.json (so the layout is recognised offline). Only http(s) URLs are cached.
  * Where Cache Storage is missing (Node, an insecure origin) or refuses to open, cachedFetch passes straight through.
  */
-import type { FetchFn, ResponseLike } from './weights.ts';
+import type { FetchFn, ResponseLike } from './model-fetch.ts';
 
 /** Cache Storage cache that holds model files; bump the version to drop every stored model. */
 export const MODEL_CACHE_NAME = 'gansynth-web-models-v1';

@@ -19,6 +19,7 @@ import {
   selectBackendExplained,
 } from './backend.ts';
 import { orderRequests, planBatches, type NoteRequest } from './render-plan.ts';
+import { nowMs } from '../shared/clock.ts';
 
 export { orderPitches, planBatches, type NoteRequest } from './render-plan.ts';
 
@@ -51,7 +52,10 @@ export interface RenderOptions {
   onNote?: (pitch: number, samples: Float32Array, index: number) => void;
   /** Aborts between batches (the promise rejects with an AbortError). */
   signal?: AbortSignal;
-  /** Stage timings for the bench: forces a GPU sync after each stage, so it slows the render a little. */
+  /**
+   * Stage timings, for profiling (the engine bench's ENGINE_BENCH_PROFILE rows): forces a GPU sync after each stage,
+   * so the render is slower than without it; never pass it on a render you time as the product.
+   */
   onStageTimings?: (timings: StageTimings) => void;
 }
 
@@ -74,7 +78,9 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** Notes in a render's first batch: the priority (held) pitch sounds after one note's work, whatever the batch size. */
+const FIRST_BATCH_NOTES = 1;
+
 /** Hidden convs as fused conv+bias+leaky-ReLU kernels (see ForwardOptions.fused); GSW_UNFUSED=1 in Node turns it off for A/B runs. */
 const FUSED_GENERATOR = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GSW_UNFUSED !== '1';
 
@@ -140,7 +146,7 @@ export class NoteRenderer {
     return this.live().config;
   }
 
-  /** Latent size of the model (NoteSynth interface of midi-render.ts). */
+  /** Latent size of the model (NoteSynth interface of src/midi/types.ts). */
   get latentSize(): number {
     return this.live().config.latentSize;
   }
@@ -190,10 +196,26 @@ export class NoteRenderer {
     return out;
   }
 
-  /** Renders one note and throws it away: compiles the backend's shaders before the first real render. */
-  async warmUp(): Promise<void> {
+  /** Notes per generator call of a render of `notes` requests, in order (after initialize): [1, maxBatch, …, rest]. */
+  batchSizes(notes: number): number[] {
+    if (!Number.isInteger(notes) || notes < 0) throw new Error(`batchSizes: notes must be an integer ≥ 0, got ${notes}`);
+    return planBatches(Array.from({ length: notes }, (_, i) => i), this.batchLimit, FIRST_BATCH_NOTES).map((b) => b.length);
+  }
+
+  /**
+   * Renders one batch of each size a render of `notes` notes runs (`batchSizes`) and throws the audio away, so the
+   * backend compiles its shaders for exactly those shapes before the real render. Default: one note. Resolves with
+   * the batch sizes it rendered.
+   */
+  async warmUp(notes = 1): Promise<number[]> {
     const cfg = this.config;
-    await this.renderNotes([{ latent: new Float32Array(cfg.latentSize), pitch: cfg.pitchMin }]);
+    const sizes = [...new Set(this.batchSizes(Math.max(1, notes)))];
+    const latent = new Float32Array(cfg.latentSize);
+    const requests = sizes.flatMap((size) => Array.from({ length: size }, () => ({ latent, pitch: cfg.pitchMin })));
+    let next = 0;
+    const batches = sizes.map((size) => Array.from({ length: size }, () => next++));
+    await this.run(requests, this.options.sampleRateHz, {}, () => undefined, batches);
+    return sizes;
   }
 
   /** Aborts any render and frees the resampler tensors, and the model when the renderer loaded it. */
@@ -209,7 +231,7 @@ export class NoteRenderer {
   /** Serialises renders: a new one aborts the previous (which stops at its next batch boundary). */
   private async run(
     requests: readonly NoteRequest[], sampleRateHz: number, opts: RenderOptions,
-    emit: (req: NoteRequest, samples: Float32Array, index: number, requestIndex: number) => void,
+    emit: (req: NoteRequest, samples: Float32Array, index: number, requestIndex: number) => void, batches?: number[][],
   ): Promise<void> {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
@@ -219,7 +241,7 @@ export class NoteRenderer {
     previous?.controller.abort();
     const done = (async () => {
       if (previous) await previous.done.catch(() => undefined);
-      await this.renderRequests(requests, sampleRateHz, opts, controller.signal, emit);
+      await this.renderRequests(requests, sampleRateHz, opts, controller.signal, emit, batches);
     })();
     this.active = { controller, done };
     try {
@@ -230,16 +252,16 @@ export class NoteRenderer {
     }
   }
 
+  /** Renders `requests` in `batches` (request indices; default: priority order, planned by the batch rule). */
   private async renderRequests(
     requests: readonly NoteRequest[], sampleRateHz: number, opts: RenderOptions, signal: AbortSignal,
     emit: (req: NoteRequest, samples: Float32Array, index: number, requestIndex: number) => void,
+    batches = planBatches(orderRequests(requests, opts.priority ?? []), this.batchLimit, FIRST_BATCH_NOTES),
   ): Promise<void> {
     const model = this.live();
     const resampler = this.resamplerFor(sampleRateHz);
-    const order = orderRequests(requests, opts.priority ?? []);
     let index = 0;
-    // The first batch is one note: the priority (held) pitch sounds after one note's work, whatever the batch size.
-    for (const batch of planBatches(order, this.batchLimit, 1)) {
+    for (const batch of batches) {
       // Yield to the event loop: on wasm/cpu, data() resolves in microtasks, and without a macrotask turn a
       // Worker would never see the cancel / next-latent message that should stop this render.
       await yieldToEventLoop();
@@ -277,21 +299,21 @@ export class NoteRenderer {
       await one.data();
       one.dispose();
     };
-    const t0 = now();
+    const t0 = nowMs();
     const features = generate();
     await sync(features);
-    const t1 = now();
+    const t1 = nowMs();
     const audio = spectral(features);
     features.dispose();
     await sync(audio);
-    const t2 = now();
+    const t2 = nowMs();
     const wave = resampler.resample(audio);
     audio.dispose();
     await sync(wave);
-    const t3 = now();
+    const t3 = nowMs();
     const data = (await wave.data()) as Float32Array;
     wave.dispose();
-    const t4 = now();
+    const t4 = nowMs();
     onTimings({ batchSize: reqs.length, generatorMs: t1 - t0, spectralMs: t2 - t1, resampleMs: t3 - t2, readbackMs: t4 - t3 });
     return data;
   }

@@ -5,8 +5,8 @@
  */
 import type { FromWorklet, ToWorklet } from '../shared/protocol.ts';
 import { VoiceEngine } from '../worklet/voice-engine.ts';
-import type { MixInput } from '../engine/midi-render.ts';
-import { QUANTUM_FRAMES, stretchesOf, type ScheduledMessage } from '../engine/midi-schedule.ts';
+import type { MixInput, ScheduledMessage } from '../midi/types.ts';
+import { QUANTUM_FRAMES, stretchesOf } from '../midi/midi-schedule.ts';
 
 /** Plays `input.schedule` through a VoiceEngine; resolves with the raw mono mix. Throws on any engine error. */
 export async function mixWithVoiceEngine(input: MixInput): Promise<Float32Array> {

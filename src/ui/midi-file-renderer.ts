@@ -8,9 +8,9 @@ import { encodeWav } from '../shared/wav.ts';
 import { resolvePresetLatent, type Preset } from '../engine/presets.ts';
 import {
   renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions, type MidiRenderProgress, type MidiRenderResult, type NoteSynth,
-} from '../engine/midi-render.ts';
+} from '../midi/midi-render.ts';
 import { NoteRenderer } from '../engine/renderer.ts';
-import { parseMidiNotes } from '../engine/midi-notes.ts';
+import { parseMidiNotes } from '../midi/midi-notes.ts';
 import type { BackendChoice } from '../engine/backend.ts';
 import { renderScheduleOffline } from './midi-offline.ts';
 import { DEFAULT_WORKLET_URL } from './audio-engine-controller.ts';

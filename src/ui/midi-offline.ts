@@ -1,16 +1,16 @@
 /**
- * Plays a MIDI render's message schedule (src/engine/midi-render.ts `scheduleMessages`) through the real voice
+ * Plays a MIDI render's message schedule (src/midi/midi-render.ts `scheduleMessages`) through the real voice
  * worklet in an OfflineAudioContext, so the file sounds exactly like the instrument played live.
  *
  * The protocol's `bank` message applies on arrival (to new notes), note events at their frame. So the driver
  * suspends the context at the quantum of every bank change, posts that stretch's messages, waits for a `stats`
  * reply (port messages are ordered: every earlier message has been handled) and resumes (stretches of
- * src/engine/midi-schedule.ts, the same the Node driver uses).
+ * src/midi/midi-schedule.ts, the same the Node driver uses).
  */
 import type { FromWorklet, ToWorklet } from '../shared/protocol.ts';
-import type { MixInput } from '../engine/midi-render.ts';
+import type { MixInput, ScheduledMessage } from '../midi/types.ts';
 import { WORKLET_PROCESSOR_NAME, transferListOf } from '../shared/protocol.ts';
-import { stretchesOf, type ScheduledMessage } from '../engine/midi-schedule.ts';
+import { stretchesOf } from '../midi/midi-schedule.ts';
 
 /** Input of `renderScheduleOffline`: a MixInput plus the processor's URL. */
 export interface OfflineRenderInput extends MixInput {

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
-import { writeTinyModel } from './instrument-fixtures.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
+import { writeTinyModel } from '../../support/instrument-fixtures.ts';
 import type { ProbeResult } from './pages/backend-probe.ts';
 
 const skip = browserSkipReason();

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
-import { bundleRuntime, writeTinyModel } from './instrument-fixtures.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
+import { bundleRuntime, writeTinyModel } from '../../support/instrument-fixtures.ts';
 
 const skip = browserSkipReason();
 type El = HTMLElement & { engineState: { bankDone: number; active: number[] }; stats(): Promise<{ activeVoices: number }> };

@@ -7,8 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { browserSkipReason, type OpenedPage } from './harness.ts';
-import { TEST_ATTRS as ATTRS, TEST_HIGH as HIGH, TEST_LOW as LOW, openInstrumentPage } from './instrument-fixtures.ts';
+import { browserSkipReason, type OpenedPage } from '../../support/browser-harness.ts';
+import { TEST_ATTRS as ATTRS, TEST_HIGH as HIGH, TEST_LOW as LOW, openInstrumentPage } from '../../support/instrument-fixtures.ts';
 
 const skip = browserSkipReason();
 

@@ -21,7 +21,7 @@ import { disposeSpectralCache } from '../../src/engine/spectral-cache.ts';
 import { saveModelDir } from '../../src/node/model-io.ts';
 import { SeededRandom } from '../../src/shared/random.ts';
 import { encodeWav } from '../../src/shared/wav.ts';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from './harness.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage } from '../../support/browser-harness.ts';
 import type { Mount } from '../../scripts/static-server.ts';
 
 const OUT = join(TEST_OUT_DIR, 'magenta-parity');
@@ -46,9 +46,9 @@ function relErrors(a: ArrayLike<number>, b: ArrayLike<number>): { maxRel: number
   return { maxRel: maxDiff / maxRef, rmsRel: Math.sqrt(se / sr) };
 }
 
-/** Opens `entry`, waits for `ready`, calls `window[fn](...args)`, always closes the browser (even on timeout). */
+/** Opens `entry` (a page path from the repo root), waits for `ready`, calls `window[fn](...args)`, always closes the browser (even on timeout). */
 async function runInPage<T>(entry: string, ready: string, fn: string, args: unknown[], mounts: Mount[]): Promise<T> {
-  const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages', entry), { extraMounts: mounts });
+  const opened = await openTestPage(join(REPO_ROOT, entry), { extraMounts: mounts });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await opened.page.waitForFunction((r) => (window as unknown as Record<string, unknown>)[r] === true, ready, { timeout: 30_000 });
@@ -83,9 +83,9 @@ test('paper generator matches @magenta/music GANSynth.predict; audio framing vs 
   const mounts = [{ prefix: '/ckpt/', dir: ckpt }];
 
   const t0 = Date.now();
-  const magenta = await runInPage<MagentaResult>('magenta-gansynth.ts', 'magentaReady', 'runMagenta', [z, PITCH, MAGENTA_BACKEND], mounts);
+  const magenta = await runInPage<MagentaResult>('support/pages/magenta-gansynth.ts', 'magentaReady', 'runMagenta', [z, PITCH, MAGENTA_BACKEND], mounts);
   const t1 = Date.now();
-  const ours = await runInPage<OurResult>('our-generator.ts', 'oursReady', 'runOurs', [z, PITCH, OUR_BACKEND], mounts);
+  const ours = await runInPage<OurResult>('test/browser/pages/our-generator.ts', 'oursReady', 'runOurs', [z, PITCH, OUR_BACKEND], mounts);
   const t2 = Date.now();
 
   assert.equal(magenta.backend, MAGENTA_BACKEND);

@@ -13,8 +13,8 @@ import { TINY_CONFIG } from '../../src/shared/model-config.ts';
 import { initGeneratorParams } from '../../src/engine/generator.ts';
 import { saveModelDir } from '../../src/node/model-io.ts';
 import { useNodeBackend } from '../../src/node/backends.ts';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
-import { writeMidi } from '../unit/midi-fixtures.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
 
 const skip = browserSkipReason();
 const OUT = join(TEST_OUT_DIR, 'midi-render-browser');

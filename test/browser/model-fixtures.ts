@@ -14,7 +14,7 @@ import { PAPER_CONFIG, TINY_CONFIG } from '../../src/shared/model-config.ts';
 import { initGeneratorParams } from '../../src/engine/generator.ts';
 import { saveModelDir, type SaveModelOptions } from '../../src/node/model-io.ts';
 import { MAGENTA_GANSYNTH_BASE_URL } from '../../src/ui/model-catalog.ts';
-import { FIXTURE_DIR } from './instrument-fixtures.ts';
+import { FIXTURE_DIR } from '../../support/instrument-fixtures.ts';
 
 /** Forms of a hosted checkpoint the tests serve. */
 export const CHECKPOINT_FORMS = {

@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
-import { bundleRuntime } from './instrument-fixtures.ts';
+import { REPO_ROOT, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
+import { bundleRuntime } from '../../support/instrument-fixtures.ts';
 import {
   CHECKPOINT_FORMS, type CheckpointForm, type HostMode, filesOf, routeHostedCheckpoint, writeMagentaCheckpoints, writeTinyDir,
 } from './model-fixtures.ts';

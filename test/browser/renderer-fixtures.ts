@@ -1,7 +1,7 @@
 /** Fixtures of the renderer browser test and the engine bench: the shipped Worker bundle and a seeded model. */
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './harness.ts';
+import { REPO_ROOT } from '../../support/browser-harness.ts';
 import { GANSYNTH_SPECTRAL, TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
 
 /**

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
-import { REPO_ROOT, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
+import { REPO_ROOT, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
 
 const cases = [
   { backend: 'webgpu', size: 'small', batch: 2, tolScale: 5 },

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO_ROOT, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
-import { TEST_HIGH, TEST_LOW, writeTinyModel } from './instrument-fixtures.ts';
+import { REPO_ROOT, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
+import { TEST_HIGH, TEST_LOW, writeTinyModel } from '../../support/instrument-fixtures.ts';
 import type { WamPlan, WamResult } from './pages/wam-host.ts';
 
 const skip = browserSkipReason() || (existsSync(join(REPO_ROOT, 'dist/wam/index.js')) ? false : 'dist/wam/index.js missing: run npm run build');

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
 import { estimateF0Hz, midiToHz } from '../../src/shared/pitch.ts';
 import type { ToWorklet } from '../../src/shared/protocol.ts';
-import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from './harness.ts';
+import { REPO_ROOT, TEST_OUT_DIR, browserSkipReason, openTestPage, type OpenedPage } from '../../support/browser-harness.ts';
 import type { WorkletPlan, WorkletResult } from './pages/worklet-offline.ts';
 
 const skip = browserSkipReason();

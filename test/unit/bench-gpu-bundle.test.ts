@@ -14,15 +14,16 @@ import { buildBenchBundle } from '../../bench/gpu/pack.ts';
 import { resolveSoundfontPath } from '../../trainer/src/data/soundfont.ts';
 import type { BenchReport } from '../../bench/types.ts';
 
-test('bench/gpu bundle runs from a folder with no node_modules and reports training and spectral rows', async () => {
+test('bench/gpu bundle runs from a folder with no node_modules and reports engine, training and spectral rows', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gsw-gpu-bundle-'));
   try {
     await buildBenchBundle(dir);
     const out = join(dir, 'results');
-    const r = spawnSync(process.execPath, [join(dir, 'bench.mjs'), '--out', out, 'spectral', 'training'], {
+    const r = spawnSync(process.execPath, [join(dir, 'bench.mjs'), '--out', out, 'engine', 'spectral', 'training'], {
       cwd: dir, encoding: 'utf8', timeout: 240_000,
       env: {
         PATH: process.env.PATH, NODE_OPTIONS: '', SPECTRAL_BENCH_BACKENDS: 'wasm', SPECTRAL_BENCH_NOTES: '1',
+        ENGINE_BENCH_NODE: 'wasm=tiny:2', ENGINE_BENCH_BROWSER: '', ENGINE_BENCH_MAGENTA: '0', ENGINE_BENCH_MEMORY: '0',
         TRAIN_BENCH_BACKENDS: 'cpu', TRAIN_BENCH_CONFIGS: 'tiny', TRAIN_BENCH_STAGES: '0', TRAIN_BENCH_STEPS: '1',
       },
     });
@@ -33,8 +34,11 @@ test('bench/gpu bundle runs from a folder with no node_modules and reports train
     assert.deepEqual(report.failures, []);
     const spectral = report.rows.find((x) => x.suite === 'spectral' && x.backend === 'node-wasm');
     const training = report.rows.find((x) => x.suite === 'training' && x.backend === 'node-cpu');
+    const engine = report.rows.find((x) => x.suite === 'engine' && x.backend === 'node-wasm' && x.name === 'tiny ms/note');
     assert.ok(spectral && spectral.value > 0 && Number.isFinite(spectral.value), `spectral row: ${JSON.stringify(spectral)}`);
     assert.ok(training && training.value > 0 && Number.isFinite(training.value), `training row: ${JSON.stringify(training)}`);
+    assert.ok(engine && engine.value > 0 && Number.isFinite(engine.value), `engine row: ${JSON.stringify(engine)}`);
+    assert.deepEqual(engine.extra?.warmUpBatchSizes, [1], 'warmed up on the timed batch size (wasm: 1 note per batch)');
     assert.match(r.stdout, /images\/s/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,8 +18,8 @@ import { useNodeBackend } from '../../src/node/backends.ts';
 import { runCli } from '../../src/node/cli/index.ts';
 import { writeFileAtomic } from '../../src/node/cli/common/file-output.ts';
 import { savePresetBank } from '../../src/engine/presets.ts';
-import { writeMidi } from './midi-fixtures.ts';
-import { mountSmallTmpfs } from './support/tmpfs.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
+import { mountSmallTmpfs } from '../../support/tmpfs.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-output-safety');

@@ -18,7 +18,7 @@ import { useNodeBackend } from '../../src/node/backends.ts';
 import { runCli } from '../../src/node/cli/index.ts';
 import { DEFAULT_MODEL_PATH } from '../../src/node/cli/common/synth-session.ts';
 import { parseWavOutput } from '../../src/node/cli/common/wav-output.ts';
-import { writeMidi } from './midi-fixtures.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-wav-output');

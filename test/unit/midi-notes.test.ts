@@ -3,8 +3,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkMidiChunks, foldPitch, parseMidiNotes } from '../../src/engine/midi-notes.ts';
-import { Midi, writeMidi } from './midi-fixtures.ts';
+import { checkMidiChunks, foldPitch, parseMidiNotes } from '../../src/midi/midi-notes.ts';
+import { Midi, writeMidi } from '../../support/midi-fixtures.ts';
 
 /** Tempos are stored as whole microseconds per quarter note: 90 bpm reads back as 89.99996. */
 const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-5, `${msg ?? ''} ${a} ≠ ${b}`);

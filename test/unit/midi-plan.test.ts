@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { slerp } from '../../src/engine/latent.ts';
-import { anchorCount, latentAtTime, randomAnchorLatents, randomTimeline, timelinePosition } from '../../src/engine/latent-timeline.ts';
-import { parseMidiNotes } from '../../src/engine/midi-notes.ts';
+import { anchorCount, latentAtTime, randomAnchorLatents, randomTimeline, timelinePosition } from '../../src/midi/latent-timeline.ts';
+import { parseMidiNotes } from '../../src/midi/midi-notes.ts';
 import {
   applyGain, planMidiRender, resolveMidiRenderOptions, scheduleMessages, type PlannedNote,
-} from '../../src/engine/midi-render.ts';
-import { writeMidi } from './midi-fixtures.ts';
+} from '../../src/midi/midi-render.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
 
 const SIZE = 16;
 

@@ -17,7 +17,7 @@ import { saveModelDir } from '../../src/node/model-io.ts';
 import { useNodeBackend } from '../../src/node/backends.ts';
 import { main as renderMain } from '../../src/node/cli/render.ts';
 import { CliUsageError, type CliIo } from '../../src/node/cli/common/io.ts';
-import { writeMidi } from './midi-fixtures.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
 
 const OUT = join(import.meta.dirname, '../../.test-out/midi-render');
 const MODEL = join(OUT, 'tiny-model');

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamingNoteSource, renderMidi, type NoteSynth, type NoteRequest } from '../../src/engine/midi-render.ts';
+import { StreamingNoteSource, renderMidi, type NoteSynth, type NoteRequest } from '../../src/midi/midi-render.ts';
 import { mixWithVoiceEngine } from '../../src/node/midi-mix.ts';
-import { writeMidi } from './midi-fixtures.ts';
+import { writeMidi } from '../../support/midi-fixtures.ts';
 
 /** A deterministic synth: 1 s sine at the pitch's frequency, level from the latent's first value. */
 function sineSynth(log: number[]): NoteSynth {

@@ -71,6 +71,31 @@ test('renderBank streams priority pitches first, one buffer per pitch, no leaks'
   assert.equal(tf.memory().numTensors, before, 'tensor count after failed renders');
 });
 
+test('batchSizes follows the batch rule; warmUp(notes) renders one batch of each of those sizes, no leaks', async () => {
+  assert.deepEqual(renderer.batchSizes(5), [1, 2, 2]);
+  assert.deepEqual(renderer.batchSizes(4), [1, 2, 1]);
+  assert.deepEqual(renderer.batchSizes(0), []);
+  assert.throws(() => renderer.batchSizes(1.5), /integer/);
+  const r3 = new NoteRenderer({ model, sampleRateHz: 44100, backend: 'current', maxBatch: 3 });
+  await r3.initialize();
+  try {
+    assert.deepEqual(r3.batchSizes(6), [1, 3, 2]);
+    // The generator's one-hot pitch input has one row per note of the batch: its shapes are the batches rendered.
+    const batchesOf = async (f: () => Promise<unknown>) => (await tf.profile(async () => {
+      await f();
+      return [];
+    })).kernels.filter((k) => k.name === 'OneHot').map((k) => k.outputShapes[0]![0]);
+    const before = tf.memory().numTensors;
+    assert.deepEqual(await batchesOf(() => r3.warmUp(6)), [1, 3, 2], 'the sizes a 6-note render runs');
+    assert.deepEqual(await batchesOf(() => r3.warmUp(7)), [1, 3], '7 notes run 1, 3, 3: two sizes');
+    assert.deepEqual(await batchesOf(() => r3.warmUp()), [1], 'default: one note');
+    assert.deepEqual(await r3.warmUp(6), [1, 3, 2], 'warmUp resolves with the sizes it rendered');
+    assert.equal(tf.memory().numTensors, before, 'tensor count after warm-ups');
+  } finally {
+    r3.dispose();
+  }
+});
+
 test('44.1 kHz output = TS reference resampling of the 16 kHz output; batching does not change notes', async () => {
   const reqs = [{ latent: randomLatent(1), pitch: 48 }, { latent: randomLatent(2), pitch: 72 }, { latent: randomLatent(3), pitch: 48 }];
   const at16k = await renderer.renderNotes(reqs, 16000);

@@ -17,7 +17,8 @@ import { BatcherTrainData } from '../src/train/batcher-data.ts';
 import { readCompactCheckpoint, readCompactHeader, writeCompactCheckpoint } from '../src/train/compact-checkpoint.ts';
 import { readMetrics } from '../src/train/metrics-log.ts';
 import { readRunInfo, runTraining } from '../src/train/run.ts';
-import { TEST_MODEL, cpuTraining, syntheticFeatures, testData, testTrainConfig } from './train-fixtures.ts';
+import { TEST_MODEL, cpuTraining, testData, testTrainConfig } from './train-fixtures.ts';
+import { syntheticFeatures } from '../../support/training-features.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gansynth-compact-'));
 before(cpuTraining);

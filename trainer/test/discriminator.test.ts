@@ -15,7 +15,8 @@ import { CLASSIFIER_SCOPE, DISCRIMINATOR_SCOPE, discriminatorForward, discrimina
 import { resolveTrainConfig } from '../src/train/configs.ts';
 import { type LossTerms, discriminatorLoss, generatorLoss, softmaxCrossEntropy } from '../src/train/losses.ts';
 import { blendReal } from '../src/train/trainer-loop.ts';
-import { cpuTraining, syntheticFeatures } from './train-fixtures.ts';
+import { cpuTraining } from './train-fixtures.ts';
+import { syntheticFeatures } from '../../support/training-features.ts';
 
 before(cpuTraining);
 

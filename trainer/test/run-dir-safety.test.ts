@@ -21,7 +21,7 @@ import { RUN_LOCK_FILE, acquireRunLock, withRunLock } from '../src/train/run-loc
 import { readRunInfo, runTraining } from '../src/train/run.ts';
 import { Trainer } from '../src/train/trainer-loop.ts';
 import { cpuTraining, testData, testTrainConfig } from './train-fixtures.ts';
-import { mountSmallTmpfs } from '../../test/unit/support/tmpfs.ts';
+import { mountSmallTmpfs } from '../../support/tmpfs.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gansynth-rundir-'));
 after(() => rmSync(root, { recursive: true, force: true }));

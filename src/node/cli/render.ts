@@ -1,15 +1,15 @@
 /**
  * `gansynth render song.mid --out song.wav [--model DIR]`: a MIDI file played on GANSynth (Magenta's
- * gansynth_generate.py with a MIDI file, done better; see src/engine/midi-render.ts). The notes sound as on the
+ * gansynth_generate.py with a MIDI file, done better; see src/midi/midi-render.ts). The notes sound as on the
  * live instrument: the mix is made by the worklet's VoiceEngine (src/node/midi-mix.ts).
  */
 import { readFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadPresetBank, resolvePresetLatent } from '../../engine/presets.ts';
-import { parseMidiNotes } from '../../engine/midi-notes.ts';
+import { parseMidiNotes } from '../../midi/midi-notes.ts';
 import {
   RENDER_RATES_HZ, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
-} from '../../engine/midi-render.ts';
+} from '../../midi/midi-render.ts';
 import { mixWithVoiceEngine } from '../midi-mix.ts';
 import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
 import {

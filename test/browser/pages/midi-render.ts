@@ -6,11 +6,11 @@
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { NoteRenderer } from '../../../src/engine/renderer.ts';
 import '../../../src/ui/midi-file-renderer.ts';
-import { renderMidi } from '../../../src/engine/midi-render.ts';
-import { stretchesOf } from '../../../src/engine/midi-schedule.ts';
+import { renderMidi } from '../../../src/midi/midi-render.ts';
+import { stretchesOf } from '../../../src/midi/midi-schedule.ts';
 import { renderScheduleOffline } from '../../../src/ui/midi-offline.ts';
 import { mixWithVoiceEngine } from '../../../src/node/midi-mix.ts';
-import { Midi } from '../../unit/midi-fixtures.ts';
+import { Midi } from '../../../support/midi-fixtures.ts';
 
 interface PageNote { pitch: number; startSec: number; durationSec: number; velocity: number }
 interface PageResult {

@@ -3,7 +3,7 @@
  * these tests need: the `model-loaded` events, the status line's text, and a render of a model by our own loader
  * on this thread (the reference the instrument's note must match).
  */
-import './instrument-page.ts';
+import '../../../support/pages/instrument-page.ts';
 import { selectBackend } from '../../../src/engine/backend.ts';
 import { resolvePresetLatent } from '../../../src/engine/presets.ts';
 import { NoteRenderer } from '../../../src/engine/renderer.ts';

@@ -1,12 +1,9 @@
 /**
- * Page for the renderer browser test and the Chromium rows of the bench: renders banks in a Web Worker
- * (RenderWorkerClient + worker.ts) or on the page (NoteRenderer), on the backend asked for.
+ * Page for the renderer browser test: renders banks in a Web Worker (RenderWorkerClient + worker.ts) on the
+ * backend asked for. (The engine bench has its own page, bench/engine-page.ts.)
  */
 import { RenderWorkerClient } from '../../../src/engine/worker-client.ts';
-import { NoteRenderer, type StageTimings } from '../../../src/engine/renderer.ts';
 import { randomLatent } from '../../../src/engine/latent.ts';
-import { disposeSpectralCache } from '../../../src/engine/spectral.ts';
-import * as tf from '@tensorflow/tfjs-core';
 
 /** What one Worker bank render reports. */
 export interface WorkerBankResult {
@@ -22,25 +19,11 @@ export interface WorkerBankResult {
   firstNoteMs: number;
 }
 
-/** What one main-thread bench run reports. */
-export interface PageBenchResult {
-  backend: string;
-  maxBatch: number;
-  limitSource: string;
-  warmUpMs: number;
-  renderMs: number;
-  notes: number;
-  stages: StageTimings[];
-  /** tf.profile peak of live tensor bytes over one more batch, when asked for. */
-  memory?: { peakTensorBytes: number; batch: number };
-}
-
 declare global {
   interface Window {
     rendererPageReady: boolean;
     runWorkerBank(opts: { workerUrl: string; modelUrl: string; backend: string; pitches: number[]; priority: number[]; sampleRateHz: number; seed: number; maxBatch?: number }): Promise<WorkerBankResult>;
     workerInitError(workerUrl: string): Promise<string>;
-    benchPageRenderer(opts: { modelUrl: string; backend: string; pitches: number[]; sampleRateHz: number; maxBatch?: number; profile: boolean; memory?: boolean }): Promise<PageBenchResult>;
   }
 }
 
@@ -70,33 +53,6 @@ window.runWorkerBank = async (o) => {
     };
   } finally {
     client.dispose();
-  }
-};
-
-window.benchPageRenderer = async (o) => {
-  const renderer = new NoteRenderer({ model: o.modelUrl, sampleRateHz: o.sampleRateHz, backend: o.backend as 'webgpu', wasmPath: '/wasm/', maxBatch: o.maxBatch });
-  try {
-    await renderer.initialize();
-    let t0 = performance.now();
-    await renderer.warmUp();
-    const warmUpMs = performance.now() - t0;
-    const stages: StageTimings[] = [];
-    t0 = performance.now();
-    await renderer.renderBank(randomLatent(1), o.pitches, o.profile ? { onStageTimings: (s) => stages.push(s) } : {});
-    const renderMs = performance.now() - t0;
-    let memory: PageBenchResult['memory'];
-    if (o.memory) {
-      const batch = o.pitches.slice(0, renderer.maxBatch).map((pitch, i) => ({ pitch, latent: randomLatent(100 + i) }));
-      const profile = await tf.profile(async () => {
-        await renderer.renderNotes(batch, o.sampleRateHz);
-        return [];
-      });
-      memory = { peakTensorBytes: profile.peakBytes, batch: batch.length };
-    }
-    return { backend: renderer.backend, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', warmUpMs, renderMs, notes: o.pitches.length, stages, memory };
-  } finally {
-    renderer.dispose();
-    disposeSpectralCache();
   }
 };
 

@@ -18,7 +18,8 @@ import type { SpectralConfig } from '../../../src/shared/model-config.ts';
 import { MAGENTA_NORMALIZATION } from '../../../src/shared/model-config.ts';
 import * as S from '../../../src/engine/spectral.ts';
 import * as R from '../../../src/engine/spectral-reference.ts';
-import { maxAbsError, maxWrappedError, testWave } from './spectral-fixtures.ts';
+import { maxAbsError, maxWrappedError } from './spectral-fixtures.ts';
+import { testWave } from '../../../support/waves.ts';
 
 /** One op's outcome. */
 export interface ConformanceRow {

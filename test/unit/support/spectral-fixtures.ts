@@ -1,10 +1,9 @@
 /**
  * Shared fixtures for the spectral tests (Node and the browser page): a small spectral config that keeps
- * the slow backends fast, seeded test signals, and the comparison metrics. Pure TS, no Node APIs, so the
- * browser page can import it too.
+ * the slow backends fast, and the comparison metrics (the seeded test wave is support/waves.ts, which the
+ * spectral bench uses too). Pure TS, no Node APIs, so the browser page can import it too.
  */
 import type { SpectralConfig } from '../../../src/shared/model-config.ts';
-import { SeededRandom } from '../../../src/shared/random.ts';
 
 /**
  * GANSynth's framing scaled down 8× in frequency (nFft 256, hop 64 = 75 % overlap, bins 128) and to 32
@@ -19,20 +18,6 @@ export const SMALL_SPEC: SpectralConfig = Object.freeze({
   bins: 128,
   mel: true,
 });
-
-/**
- * A seeded test wave: white noise (so every bin has energy and phases are well conditioned) plus two
- * partials, peak ≈ 0.7.
- */
-export function testWave(lengthSamples: number, seed: number, sampleRateHz = 16000): Float32Array {
-  const rng = new SeededRandom(seed);
-  const out = new Float32Array(lengthSamples);
-  for (let i = 0; i < lengthSamples; i++) {
-    const t = i / sampleRateHz;
-    out[i] = 0.1 * rng.normal() + 0.3 * Math.sin(2 * Math.PI * 440 * t) + 0.2 * Math.sin(2 * Math.PI * 1234.5 * t + 1);
-  }
-  return out;
-}
 
 /** max |a − b| and max |b| over all entries. */
 export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): { err: number; scale: number } {

@@ -1,5 +1,5 @@
 /**
- * Page for the parity test: @magenta/music 1.23.1's GANSynth (tfjs 2.8) on its own page, because tfjs 2 and
+ * Page for the parity test (test/browser/magenta-parity.test.ts) and the engine bench (bench/engine-browser.ts): @magenta/music 1.23.1's GANSynth (tfjs 2.8) on its own page, because tfjs 2 and
  * our tfjs 4 would share one global engine (`_tfengine`) on a single page. Exposes `window.runMagenta`.
  */
 import * as tf from '@tensorflow/tfjs';

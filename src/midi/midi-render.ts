@@ -3,41 +3,28 @@
  * (midi-notes.ts), give each note the latent of the timeline at its start time (latent-timeline.ts), render each
  * distinct (latent, pitch) once in batches, and play the result as the instrument would: a frame-timed list of
  * worklet messages (`ToWorklet`, src/shared/protocol.ts) that the real AudioWorklet (browser, OfflineAudioContext)
- * or the same VoiceEngine (Node, mixdown.ts) turns into the mix. So a rendered file has the live instrument's
+ * or the same VoiceEngine (Node, src/node/midi-mix.ts) turns into the mix. So a rendered file has the live instrument's
  * velocity curve, release, and loop extension of notes longer than the 4 s the model generates.
  *
- * Pure engine code: no DOM, no Node APIs; the note synthesis is injected (`NoteSynth`).
+ * Pure code: no tfjs, no DOM, no Node APIs; the note synthesis is injected (`NoteSynth`).
  */
 import { MODEL_SAMPLE_RATE_HZ } from '../shared/constants.ts';
 import { DEFAULT_VOICE_CONFIG } from '../shared/protocol.ts';
-import { MIDI_NOTE_DEFAULTS, parseMidiNotes, type MidiNote, type MidiNoteList, type MidiNoteOptions } from './midi-notes.ts';
+import { MIDI_NOTE_DEFAULTS, parseMidiNotes, type MidiNoteList, type MidiNoteOptions } from './midi-notes.ts';
 import { latentAtTime, randomTimeline, timelineFromAnchors, type LatentTimeline } from './latent-timeline.ts';
-import { StreamingNoteSource, type NoteBufferSource } from './note-source.ts';
-import type { VoiceConfig } from '../shared/protocol.ts';
-import { mixLengthFrames, scheduleMessages, type ScheduledMessage } from './midi-schedule.ts';
+import { StreamingNoteSource } from './note-source.ts';
+import { mixLengthFrames, scheduleMessages } from './midi-schedule.ts';
+import type { Mixer, NoteRequest, NoteSynth, PlannedNote } from './types.ts';
+import { nowMs } from '../shared/clock.ts';
 
-export { mixLengthFrames, scheduleMessages, stretchesOf, type ScheduledMessage } from './midi-schedule.ts';
-export { StreamingNoteSource, type NoteBuffer, type NoteBufferSource } from './note-source.ts';
+// The shared types and the schedule and note-source exports, so `gansynth-web` (src/index.ts) and callers that
+// import this module see them here as before.
+export type { Mixer, MixInput, NoteBuffer, NoteBufferSource, NoteRequest, NoteSynth, PlannedNote, ScheduledMessage } from './types.ts';
+export { mixLengthFrames, scheduleMessages, stretchesOf } from './midi-schedule.ts';
+export { StreamingNoteSource } from './note-source.ts';
 
 /** Output rates a render may have. */
 export const RENDER_RATES_HZ: readonly number[] = Object.freeze([16000, 22050, 44100, 48000]);
-
-import type { NoteRequest } from './render-plan.ts';
-
-export type { NoteRequest } from './render-plan.ts';
-
-/**
- * What synthesises notes: one mono buffer per request at `sampleRateHz` (a NoteRenderer adapter in practice;
- * the GANSynth generator + iSTFT + resampler). `onNote(done, total)` after each finished note.
- */
-export interface NoteSynth {
-  readonly latentSize: number;
-  renderNotes(
-    requests: readonly NoteRequest[],
-    sampleRateHz: number,
-    onNote?: (done: number, total: number) => void,
-  ): Promise<Float32Array[]>;
-}
 
 /** Where each note's latent comes from. */
 export type LatentSource =
@@ -99,13 +86,6 @@ export function resolveMidiRenderOptions(options: Partial<MidiRenderOptions>): M
   if (l.kind === 'random' && !Number.isFinite(l.seed)) throw new Error(`seed must be a finite number, got ${l.seed}`);
   if (l.kind === 'anchors' && l.latents.length === 0) throw new Error('anchor latents: need at least one');
   return o;
-}
-
-/** A note with the latent it is rendered with and which distinct render it plays. */
-export interface PlannedNote extends MidiNote {
-  readonly latent: Float32Array;
-  /** Index into `MidiRenderPlan.requests`. */
-  readonly renderIndex: number;
 }
 
 /** Everything decided before any audio is made. */
@@ -182,24 +162,6 @@ export function planMidiFile(bytes: Uint8Array, options: Partial<MidiRenderOptio
   return planMidiRender(parseMidiNotes(bytes, o), o, latentSize);
 }
 
-/** What a mixer gets: the schedule, where the note buffers it names come from, and the output to make. */
-export interface MixInput {
-  readonly schedule: readonly ScheduledMessage[];
-  /** Note buffers by render index, synthesised on demand: await `get` before delivering a bank message. */
-  readonly source: NoteBufferSource;
-  readonly buffersRateHz: number;
-  readonly sampleRateHz: number;
-  readonly lengthFrames: number;
-  readonly voiceConfig: Partial<VoiceConfig>;
-  readonly onProgress?: (fraction: number) => void;
-}
-
-/**
- * Plays a schedule through the voice engine and returns the raw mono mix: the Node VoiceEngine driver
- * (src/node/midi-mix.ts) or the worklet in an OfflineAudioContext (src/ui/midi-offline.ts).
- */
-export type Mixer = (input: MixInput) => Promise<Float32Array>;
-
 /** Progress of a MIDI render, by phase. */
 export interface MidiRenderProgress {
   readonly phase: 'synth' | 'mix';
@@ -226,8 +188,6 @@ export interface MidiRenderResult {
   readonly warnings: string[];
 }
 
-const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
 /**
  * MIDI bytes → mono mix: parse, plan, then play the schedule through `mix` while each distinct (latent, pitch) is
  * synthesised once, in chunks of `chunkSize` as the mix reaches it (with its loop region), and dropped after its
@@ -245,14 +205,14 @@ export async function renderMidi(
   const source = new StreamingNoteSource(synth, plan.requests, o.sampleRateHz, chunkSize, (done) => onProgress?.({ phase: 'synth', done, total }));
   const schedule = scheduleMessages(plan.notes, o.sampleRateHz);
   const lengthFrames = mixLengthFrames(plan.notes, o.sampleRateHz, o.releaseSec);
-  const t0 = clock();
+  const t0 = nowMs();
   const raw = await mix({
     schedule, source, buffersRateHz: o.sampleRateHz, sampleRateHz: o.sampleRateHz, lengthFrames,
     // swapCrossfadeSec 0: each note keeps its own render (a bank arriving for the next note of a pitch must not morph one still held).
     voiceConfig: { releaseSec: o.releaseSec, polyphony: o.polyphony, outputGain: 1, swapCrossfadeSec: 0 },
     onProgress: (f) => onProgress?.({ phase: 'mix', done: Math.round(f * 1000), total: 1000 }),
   });
-  const wallMs = clock() - t0;
+  const wallMs = nowMs() - t0;
   if (source.rendered !== total) throw new Error(`the mix used ${source.rendered} of ${total} planned renders (internal)`);
   let rawPeak = 0;
   for (let i = 0; i < raw.length; i++) rawPeak = Math.max(rawPeak, Math.abs(raw[i]!));

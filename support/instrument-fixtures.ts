@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { TINY_CONFIG } from '../../src/shared/model-config.ts';
-import { initGeneratorParams } from '../../src/engine/generator.ts';
-import { saveModelDir } from '../../src/node/model-io.ts';
-import { REPO_ROOT, TEST_OUT_DIR, openTestPage, type OpenedPage } from './harness.ts';
+import { TINY_CONFIG } from '../src/shared/model-config.ts';
+import { initGeneratorParams } from '../src/engine/generator.ts';
+import { saveModelDir } from '../src/node/model-io.ts';
+import { REPO_ROOT, TEST_OUT_DIR, openTestPage, type OpenedPage } from './browser-harness.ts';
 import { installFakeMidi } from './fake-midi.ts';
-import type { Mount } from '../../scripts/static-server.ts';
+import type { Mount } from '../scripts/static-server.ts';
 
 /** Bank range of the instrument tests (8 pitches render in a few seconds on wasm) and the attributes that set it. */
 export const TEST_LOW = 57;
@@ -53,7 +53,7 @@ export async function bundleRuntime(): Promise<string> {
  */
 export async function openInstrumentPage(opts: { extraMounts?: Mount[] } = {}): Promise<OpenedPage> {
   const [modelDir, staticDir] = await Promise.all([writeTinyModel(), bundleRuntime()]);
-  const opened = await openTestPage(join(REPO_ROOT, 'test/browser/pages/instrument-page.ts'), {
+  const opened = await openTestPage(join(REPO_ROOT, 'support/pages/instrument-page.ts'), {
     extraMounts: [
       ...(opts.extraMounts ?? []),
       { prefix: '/tiny/', dir: modelDir },

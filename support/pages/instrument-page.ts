@@ -3,10 +3,10 @@
  * AudioWorklet (so recording keeps up while the main thread is busy), and signal measures computed here so
  * only numbers travel back to the test.
  */
-import '../../../src/ui/gansynth-instrument.ts';
-import type { GansynthInstrument } from '../../../src/ui/gansynth-instrument.ts';
-import { spectrogramDb } from '../../../src/ui/note-view.ts';
-import { clockStamp } from '../../../src/ui/midi-clock.ts';
+import '../../src/ui/gansynth-instrument.ts';
+import type { GansynthInstrument } from '../../src/ui/gansynth-instrument.ts';
+import { spectrogramDb } from '../../src/ui/note-view.ts';
+import { clockStamp } from '../../src/ui/midi-clock.ts';
 
 const RECORDER_SOURCE = `
 registerProcessor('test-tap', class extends AudioWorkletProcessor {

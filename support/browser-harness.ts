@@ -7,10 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { findChromium } from '../../scripts/chromium.ts';
-import { startStaticServer, type Mount } from '../../scripts/static-server.ts';
+import { findChromium } from '../scripts/chromium.ts';
+import { startStaticServer, type Mount } from '../scripts/static-server.ts';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
 /** Where tests write their artefacts (screenshots, WAVs); not committed. */
 export const TEST_OUT_DIR = join(REPO_ROOT, '.test-out');
 

@@ -3,26 +3,9 @@
  * last use: a long piece holds only the renders around the play position, not all of them (a 60 s dense piece at
  * 48 kHz has ~1,900 distinct renders = 1.5 GB of buffers if held at once).
  */
-import type { LoopRegion } from '../shared/protocol.ts';
 import { findLoopRegion } from '../shared/loop.ts';
-import type { NoteRequest } from './render-plan.ts';
-import type { NoteSynth } from './midi-render.ts';
-
-/** A render ready to play: its samples and loop region. */
-export interface NoteBuffer {
-  readonly samples: Float32Array;
-  readonly loop: LoopRegion;
-}
-
-/** What a mix driver reads note buffers from. */
-export interface NoteBufferSource {
-  /** The buffer of render `renderIndex`, synthesising it (and the next few) first when needed. */
-  get(renderIndex: number): Promise<NoteBuffer>;
-  /** The driver has delivered the last use of this render: the source forgets it (get() afterwards throws). */
-  release(renderIndex: number): void;
-}
-
-const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+import type { NoteBuffer, NoteBufferSource, NoteRequest, NoteSynth } from './types.ts';
+import { nowMs } from '../shared/clock.ts';
 
 /**
  * Synthesises `requests` in order, `chunkSize` at a time, on demand. Requests must be listed in order of first
@@ -77,7 +60,7 @@ export class StreamingNoteSource implements NoteBufferSource {
   private async renderChunk(end: number): Promise<void> {
     const from = this.next;
     const to = Math.min(end, this.requests.length);
-    const t0 = clock();
+    const t0 = nowMs();
     const out = await this.synth.renderNotes(this.requests.slice(from, to), this.sampleRateHz, (done) => this.onNote?.(from + done, this.requests.length));
     if (out.length !== to - from) throw new Error(`the synth returned ${out.length} notes for ${to - from} requests`);
     out.forEach((samples, i) => {
@@ -86,6 +69,6 @@ export class StreamingNoteSource implements NoteBufferSource {
     this.liveCount += out.length;
     this.peakLive = Math.max(this.peakLive, this.liveCount);
     this.next = to;
-    this.synthMsTotal += clock() - t0;
+    this.synthMsTotal += nowMs() - t0;
   }
 }

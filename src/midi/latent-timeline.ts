@@ -7,7 +7,7 @@
  * k = 0..ceil(duration / intervalSec) (at least two), so any duration works and the interval means what it says.
  */
 import { SeededRandom } from '../shared/random.ts';
-import { slerp } from './latent.ts';
+import { slerp } from '../engine/latent.ts';
 
 /** Anchor latents at times `timesSec` (ascending, same length as `latents`). */
 export interface LatentTimeline {

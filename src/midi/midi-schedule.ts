@@ -4,26 +4,12 @@
  * (src/ui/midi-offline.ts) use the same stretches, so both make the same mix.
  */
 import type { MidiNote } from './midi-notes.ts';
-import type { PlannedNote } from './midi-render.ts';
+import type { PlannedNote, ScheduledMessage } from './types.ts';
 
 /** The Web Audio render quantum: drivers deliver messages at multiples of it. */
 export const QUANTUM_FRAMES = 128;
 /** Most messages delivered ahead at once (the worklet's event queue holds 4,096). */
 export const MAX_MESSAGES_PER_STRETCH = 1024;
-
-/** A message for the voice engine and the frame before which it must be delivered. */
-export interface ScheduledMessage {
-  /** Output frame: deliver before rendering this frame (note events also carry it as `frame`). */
-  readonly atFrame: number;
-  readonly message:
-    | {
-      readonly type: 'bank'; readonly pitch: number; readonly bankId: number; readonly renderIndex: number;
-      /** No later bank message uses this render: the driver may release (or transfer) it after this one. */
-      readonly lastUse: boolean;
-    }
-    | { readonly type: 'noteOn'; readonly pitch: number; readonly velocity: number; readonly frame: number }
-    | { readonly type: 'noteOff'; readonly pitch: number; readonly frame: number };
-}
 
 /**
  * The performance as voice-engine messages, in delivery order. A `bank` message (not frame-timed in the protocol:

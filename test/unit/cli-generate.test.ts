@@ -106,7 +106,7 @@ test('generate: clear errors for bad arguments', async () => {
     [['--model', MODEL, '--out', OUT, '--pitch', '90'], /--pitch must be in 24..84, got 90/],
     [['--model', MODEL, '--out', OUT, '--pitch', 'C4'], /--pitch must be an integer, got 'C4'/],
     [['--model', MODEL, '--out', OUT, '--count', '0'], /--count must be in 1..10000/],
-    [['--model', MODEL, '--out', OUT, '--backend', 'cuda'], /--backend must be one of auto\|webgpu\|wasm\|cpu\|tensorflow/],
+    [['--model', MODEL, '--out', OUT, '--backend', 'cuda'], /--backend must be one of auto\|tensorflow\|webgpu\|wasm\|cpu, got 'cuda'/],
     [['--model', join(OUT, 'no-such-model'), '--out', OUT], /--model: no such directory/],
     [['--model', MODEL, '--out', OUT, '--volume', '3'], /Unknown option '--volume'/],
   ];

@@ -1,6 +1,7 @@
 /**
  * The command dispatcher both CLIs use (`gansynth`: src/node/cli, `gansynth-trainer`: trainer/src/commands): each
- * command is one file `<dir>/<name>.ts` exporting `main(argv, io?)` and a one-line `summary`, found by name, so
+ * command is one file `<dir>/<name>.ts` exporting `main(argv, io?)`, a one-line `summary` and its `spec` (the
+ * option declarations its parser and --help are made from: args.ts), found by name, so
  * adding a command is adding a file (in a packed package the folder holds the built `<name>.js` instead). Errors
  * print as one line (stack with GANSYNTH_DEBUG=1) and exit 1; usage errors (CliUsageError, an unknown command, no
  * command) exit 2.
@@ -8,6 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CommandSpec } from './args.ts';
 import { type CliIo, CliUsageError, processIo } from './io.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
@@ -19,6 +21,8 @@ export interface CommandModule {
   main(argv: string[], io?: CliIo): Promise<void>;
   /** One line for the usage list. */
   summary?: string;
+  /** Its options, parser and --help (args.ts); every command of both CLIs has one (test/unit/cli-help.test.ts). */
+  spec?: CommandSpec;
 }
 
 /**

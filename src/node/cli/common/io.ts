@@ -40,7 +40,7 @@ export function intArg(flag: string, value: string | undefined, fallback: number
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new CliUsageError(`--${flag} must be an integer, got '${value}'`);
-  if (n < min || n > max) throw new CliUsageError(`--${flag} must be in ${min}..${max}, got ${n}`);
+  if (n < min || n > max) throw new CliUsageError(`--${flag} must be ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`}, got ${n}`);
   return n;
 }
 

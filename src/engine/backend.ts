@@ -21,6 +21,8 @@ import { type BackendEnvironment, planBackends, runBackendPlan } from '../shared
 import { probeWebgl, probeWebgpu, runningSoftwareAdapter } from './adapter-probe.ts';
 
 export { type AdapterDescription, isSoftwareWebgpu, softwareAdapterName, webgpuAdapterDescription } from './adapter-probe.ts';
+/** The selection policy's `auto` order (README.md, "Backends"), for pages that show or log it. */
+export { AUTO_ORDER, type AutoRow } from '../shared/backend-policy.ts';
 
 /** Backends a page or Worker can ask for; 'current' keeps whatever tfjs already runs (e.g. set up by Node). */
 export type BackendChoice = 'webgpu' | 'webgl' | 'wasm' | 'cpu' | 'auto' | 'current';

@@ -91,7 +91,10 @@ test('generate --backend auto skips a software WebGPU adapter (SwiftShader here)
   if (tfjsNode) assert.equal(picked, 'tensorflow', line);
   else if (picked === 'webgpu') assert.equal(isSoftwareWebgpu(), false, `auto kept a software WebGPU adapter: ${line}`);
   else assert.equal(picked, 'wasm', line);
-  if (c.err.some((l) => /webgpu adapter is software/.test(l))) assert.equal(picked, 'wasm', line);
+  // The policy's reason line (stderr): a software adapter it probed is named as passed over.
+  const reason = c.err.find((l) => l.startsWith('backend auto: ')) ?? '';
+  assert.ok(reason.slice('backend auto: '.length).split('; ').at(-1)!.startsWith(`${picked}: `), `the reason ends on the backend used: ${reason}`);
+  if (/webgpu: software adapter \(\w+\) passed over/.test(reason)) assert.equal(picked, tfjsNode ? 'tensorflow' : 'wasm', line);
   assert.equal(readdirSync(join(OUT, 'auto')).length, 1);
 });
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommandSpec, OptionDecl } from '../../src/node/cli/common/args.ts';
+import { type CommandSpec, type OptionDecl, formatHelp, runScript } from '../../src/node/cli/common/args.ts';
 import * as gansynth from '../../src/node/cli/index.ts';
 import * as trainer from '../../trainer/src/cli.ts';
 
@@ -108,4 +108,25 @@ test('usage errors have one shape in both CLIs: unknown option, bad integer, bad
     }
   }
   assert.ok(ints >= 10, `integer options checked: ${ints}`);
+});
+
+test('scripts outside the CLIs (bench/training-profile.ts, campaign:land) parse, help and fail the same way', async () => {
+  const scripts = [(await import('../../bench/training-profile.ts')).spec, (await import('../../bench/gpu/land.ts')).spec] as CommandSpec[];
+  for (const spec of scripts) {
+    const head = `${spec.program} ${spec.command}`;
+    const help = formatHelp(spec);
+    for (const [option, d] of Object.entries(spec.options)) {
+      assert.match(help, new RegExp(`\\n  --${option}[ \\n]`), `${head} --help lists --${option}`);
+      const dflt = shownDefault(d);
+      if (dflt !== undefined) assert.ok(help.includes(`default ${dflt}`), `${head} --${option} shows its default`);
+    }
+    let ran = false;
+    const c = capture();
+    assert.equal(await runScript(spec, ['--no-such-option'], async () => void (ran = true), c.io), 2);
+    assert.deepEqual(c.err, [`${head}: Unknown option '--no-such-option'`, `(${head} --help for usage)`]);
+    const h = capture();
+    assert.equal(await runScript(spec, ['--help'], async () => void (ran = true), h.io), 0);
+    assert.equal(h.out.join('\n'), help);
+    assert.equal(ran, false, 'neither ran the script');
+  }
 });

@@ -14,7 +14,7 @@
  * line per option with its value placeholder, its text and `(MIN..MAX, default X)` from the declaration, and
  * `examples:`.
  */
-import { CliUsageError, choiceArg, intArg, parseCommandArgs } from './io.ts';
+import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo, reportCommandError } from './io.ts';
 
 interface OptionBase {
   /** What it does (may hold '\n' for more lines); the range and default are appended from the declaration. */
@@ -180,4 +180,21 @@ export function parseOrHelp<O extends OptionDecls>(spec: CommandSpec<O>, argv: s
   const parsed = parseCommand(spec, argv);
   if (!parsed) out(formatHelp(spec));
   return parsed;
+}
+
+/**
+ * Runs a script that is not a dispatcher command (a bench or campaign tool) by `spec`, as the CLIs run commands:
+ * --help prints the help, a usage error prints the same two lines and gives exit code 2, any other error one line
+ * and 1. Returns the exit code (for process.exitCode).
+ */
+export async function runScript<O extends OptionDecls>(
+  spec: CommandSpec<O>, argv: string[], run: (parsed: ParsedCommand<O>) => Promise<void>, io: CliIo = processIo(),
+): Promise<number> {
+  try {
+    const parsed = parseOrHelp(spec, argv, io.out);
+    if (parsed) await run(parsed);
+    return 0;
+  } catch (e) {
+    return reportCommandError(`${spec.program} ${spec.command}`, e, io);
+  }
 }

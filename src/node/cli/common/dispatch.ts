@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandSpec } from './args.ts';
-import { type CliIo, CliUsageError, processIo } from './io.ts';
+import { type CliIo, CliUsageError, processIo, reportCommandError } from './io.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
 /** A command file: TypeScript in the repository (run through tsx), JavaScript in a packed package (dist/). */
@@ -101,14 +101,7 @@ export function createCli(spec: CliSpec): Cli {
       await (await loadCommand(name)).main(rest, io);
       return 0;
     } catch (e) {
-      const err = e as Error;
-      io.err(`${spec.program} ${name}: ${err.message}`);
-      if (err instanceof CliUsageError) {
-        io.err(`(${spec.program} ${name} --help for usage)`);
-        return 2;
-      }
-      if (process.env.GANSYNTH_DEBUG) io.err(err.stack ?? '');
-      return 1;
+      return reportCommandError(`${spec.program} ${name}`, e, io);
     }
   };
   return { listCommands, loadCommand, usage, runCli };

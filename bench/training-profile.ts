@@ -9,10 +9,10 @@
  * paper step on tfjs-cpu takes minutes at batch 8). Kernel times are tfjs's own (`kernelTimeMs`: wall time per kernel on cpu; GPU timer queries on webgpu when the adapter has them,
  * else wall time of the kernel call, which for an asynchronous backend is its encoding, not its execution).
  */
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { useTrainingBackend } from '../trainer/src/train/backend.ts';
-import { resolveTrainConfig } from '../trainer/src/train/configs.ts';
+import { type CommandSpec, type ParsedCommand, runScript } from '../src/node/cli/common/args.ts';
+import { TRAIN_BACKENDS, useTrainingBackend } from '../trainer/src/train/backend.ts';
+import { TRAIN_CONFIGS, resolveTrainConfig } from '../trainer/src/train/configs.ts';
 import { InMemoryTrainData } from '../trainer/src/train/data-source.ts';
 import { stageAt, stageEndImages } from '../trainer/src/train/schedule.ts';
 import { Trainer } from '../trainer/src/train/trainer-loop.ts';
@@ -49,22 +49,29 @@ export function groupKernels(
   return [...groups.values()].sort((a, b) => b.timeMs - a.timeMs);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string', default: 'paper' },
-      stage: { type: 'string', default: '0' },
-      batch: { type: 'string' },
-      backend: { type: 'string', default: 'cpu' },
-      top: { type: 'string', default: '15' },
-      'by-shape': { type: 'boolean', default: false },
-    },
-  });
-  const backend = await useTrainingBackend(values.backend!);
-  const base = resolveTrainConfig(values.config!);
-  const stage = Number(values.stage);
-  const batch = values.batch ? Number(values.batch) : null;
-  const cfg = batch ? resolveTrainConfig(values.config!, { batchSizeSchedule: [batch] }) : base;
+/** The script's options, parser and --help (src/node/cli/common/args.ts, as the CLIs'). */
+export const spec = {
+  program: 'npx tsx',
+  command: 'bench/training-profile.ts',
+  summary: "one training step under tf.profile: tfjs kernels by time",
+  usage: ['[--config NAME] [--stage N] [--batch N] [--backend NAME] [--top N] [--by-shape]'],
+  options: {
+    config: { kind: 'choice', choices: Object.keys(TRAIN_CONFIGS), default: 'paper', help: 'training config' },
+    stage: { kind: 'int', value: 'N', min: 0, max: 6, default: 0, help: 'progressive stage to profile' },
+    batch: { kind: 'int', value: 'N', min: 1, defaultText: "the config's", help: 'batch size' },
+    backend: { kind: 'choice', choices: TRAIN_BACKENDS, default: 'cpu', help: 'tfjs backend (the trainer\'s choices)' },
+    top: { kind: 'int', value: 'N', min: 1, default: 15, help: 'kernels listed' },
+    'by-shape': { kind: 'flag', help: 'one row per kernel and input shapes' },
+  },
+  examples: ['--config paper --stage 0 --batch 2', '--config small --backend webgpu --by-shape'],
+} as const satisfies CommandSpec;
+
+async function main({ values }: ParsedCommand<typeof spec.options>): Promise<void> {
+  const backend = await useTrainingBackend(values.backend);
+  const base = resolveTrainConfig(values.config);
+  const stage = values.stage;
+  const batch = values.batch ?? null;
+  const cfg = batch ? resolveTrainConfig(values.config, { batchSizeSchedule: [batch] }) : base;
   const startImages = stage === 0 ? 0 : stageEndImages(cfg, stage - 1);
   const point = stageAt(cfg, startImages);
   const { features, pitches } = syntheticFeatures(cfg.model, point.batchSize, 1);
@@ -89,9 +96,9 @@ async function main(): Promise<void> {
   console.log(`${cfg.name} stage ${point.stage} (${point.numBlocks} blocks, batch ${point.batchSize}) on ${backend}: warm-up step ${warmSec.toFixed(2)} s, `
     + `step ${stepSec.toFixed(2)} s, profiled step ${profiledSec.toFixed(2)} s, kernel time ${(totalMs / 1000).toFixed(2)} s in ${info.kernels.length} kernels`);
   console.log('kernel | calls | total s | share | slowest call s | its input shapes');
-  for (const g of groups.slice(0, Number(values.top))) {
+  for (const g of groups.slice(0, values.top)) {
     console.log(`${g.name} | ${g.calls} | ${(g.timeMs / 1000).toFixed(3)} | ${((100 * g.timeMs) / totalMs).toFixed(1)} % | ${(g.slowestMs / 1000).toFixed(3)} | ${g.slowestShapes}`);
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = await runScript(spec, process.argv.slice(2), main);

@@ -8,6 +8,8 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as engine from '../engine.bench.ts';
 import * as midiRender from '../midi-render.bench.ts';
+import { type CommandSpec, runScript } from '../../src/node/cli/common/args.ts';
+import { CliUsageError } from '../../src/node/cli/common/io.ts';
 import { runBenches, type BenchEntry } from '../report.ts';
 import * as spectral from '../spectral.bench.ts';
 import * as training from '../training.bench.ts';
@@ -21,16 +23,20 @@ const ALL: BenchEntry[] = [
   ['worklet.bench.ts', async () => worklet],
 ];
 
-const args = process.argv.slice(2);
-let outDir = 'bench-results';
-const filters: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--out') {
-    const v = args[++i];
-    if (!v) throw new Error('--out needs a folder');
-    outDir = v;
-  } else filters.push(args[i]!);
-}
-const entries = ALL.filter(([f]) => filters.length === 0 || filters.some((x) => f.includes(x)));
-if (entries.length === 0) throw new Error(`no bench matches ${filters.join(' ')} (have ${ALL.map(([f]) => f).join(', ')})`);
-await runBenches(entries, outDir);
+/** The bundle's options, parser and --help (src/node/cli/common/args.ts, as the CLIs'). */
+const spec = {
+  program: 'node',
+  command: 'bench.mjs',
+  summary: 'the benches of `npm run bench` on a lent GPU machine',
+  usage: ['[--out DIR] [FILTER...]'],
+  positionals: true,
+  notes: `FILTER: a part of a bench's name (${ALL.map(([f]) => f.replace('.bench.ts', '')).join(', ')}); none: all.`,
+  options: { out: { kind: 'string', value: 'DIR', default: 'bench-results', help: 'where the results JSON goes' } },
+  examples: ['--out /tmp/results spectral training'],
+} as const satisfies CommandSpec;
+
+process.exitCode = await runScript(spec, process.argv.slice(2), async ({ values, positionals: filters }) => {
+  const entries = ALL.filter(([f]) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  if (entries.length === 0) throw new CliUsageError(`no bench matches ${filters.join(' ')} (have ${ALL.map(([f]) => f).join(', ')})`);
+  await runBenches(entries, values.out);
+});

@@ -19,7 +19,8 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CommandSpec, type ParsedCommand, runScript } from '../../src/node/cli/common/args.ts';
+import { CliUsageError } from '../../src/node/cli/common/io.ts';
 import { writeFileAtomic } from '../../trainer/src/train/checkpoint.ts';
 import { type CompactHeader, verifyCompactCheckpoint } from '../../trainer/src/train/compact-checkpoint.ts';
 import { type F0Check, type ModelCard, checkModelDir, checkNotesF0, currentPitchAccuracy, pitchGate, readEvalMetrics, replaceDefaultModel, untar } from './land-model.ts';
@@ -203,13 +204,23 @@ export async function landCampaign(o: LandOptions): Promise<LandReport> {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { repo: { type: 'string' }, 'allow-software-device': { type: 'boolean' }, help: { type: 'boolean' } } });
-  if (values.help || positionals.length !== 1) {
-    console.log('usage: npm run campaign:land -- DIR [--repo ROOT] [--allow-software-device]\n  DIR: the files a bench/gpu/campaign.sh call brought back ($OUT)');
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
+/** The tool's options, parser and --help (src/node/cli/common/args.ts, as the CLIs'). */
+export const spec = {
+  program: 'npm run',
+  command: 'campaign:land --',
+  summary: "lands a GPU campaign slice's files in the repository and prints the `git add` line",
+  usage: ['DIR [--repo ROOT] [--allow-software-device]'],
+  positionals: true,
+  notes: 'DIR: the files a bench/gpu/campaign.sh call brought back ($OUT).',
+  options: {
+    repo: { kind: 'string', value: 'ROOT', defaultText: 'this repository', help: 'the repository to land in' },
+    'allow-software-device': { kind: 'flag', help: 'let a model trained on a software adapter (SwiftShader dry runs) replace models/default' },
+  },
+  examples: ['/work/.device/<files_at>', '/tmp/dry/out1 --repo /tmp/dry/repo'],
+} as const satisfies CommandSpec;
+
+async function main({ values, positionals }: ParsedCommand<typeof spec.options>): Promise<void> {
+  if (positionals.length !== 1) throw new CliUsageError(`give exactly one DIR, got ${positionals.length ? positionals.join(' ') : 'none'}`);
   const r = await landCampaign({ from: positionals[0]!, repo: resolve(values.repo ?? REPO), allowSoftwareDevice: values['allow-software-device'] });
   const pos = r.position ? `step ${r.position.step}, ${r.position.images} images, stage ${r.position.stage}` : 'no checkpoint';
   console.log(`checkpoint ${r.checkpoint} (${pos}); classifier ${r.classifier}; f0 ${r.f0 ? `${r.f0.within50Cents}/${r.f0.notes} within 50 cents` : '–'}`);
@@ -219,8 +230,5 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  await main(process.argv.slice(2)).catch((e: Error) => {
-    console.error(`campaign:land: ${process.env.GANSYNTH_DEBUG ? e.stack : e.message}`);
-    process.exitCode = 1;
-  });
+  process.exitCode = await runScript(spec, process.argv.slice(2), main);
 }

@@ -2,10 +2,10 @@
  * tfjs backend selection in a page or Worker, and the batch-size rule: how many notes one generator call may hold
  * given the adapter's limits.
  *
- * Selection: 'auto' probes the WebGPU adapter and a WebGL context before tfjs opens either (adapter-probe.ts) and
- * passes over software rasterisers (SwiftShader, llvmpipe, ...: 20–90 s per paper note here) for tfjs-wasm with SIMD
- * and, when the page is cross-origin isolated, threads (~1.5 s per note on one thread). `selectBackendExplained`
- * says why; explicit choices start exactly what was asked.
+ * Selection is the one policy of src/shared/backend-policy.ts (README.md, "Backends"): this file supplies what a
+ * page or Worker has: the WebGPU adapter and a WebGL context, probed before tfjs opens either (adapter-probe.ts),
+ * and tfjs-wasm with SIMD and, when the page is cross-origin isolated, threads (~1.5 s per paper note on one
+ * thread). `selectBackendExplained` says why.
  *
  * Batch rule (documented in src/engine/README.md): per note, the largest single activation of the generator is
  * max over blocks of H·W·max(inCh, outCh)·4 bytes (paper: block 7's upscaled input, 128·1024·64·4 = 33.5 MB), and
@@ -17,22 +17,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, blockShape } from '../shared/model-config.ts';
+import { type BackendEnvironment, planBackends, runBackendPlan } from '../shared/backend-policy.ts';
 import { probeWebgl, probeWebgpu, runningSoftwareAdapter } from './adapter-probe.ts';
 
 export { type AdapterDescription, isSoftwareWebgpu, softwareAdapterName, webgpuAdapterDescription } from './adapter-probe.ts';
+/** The selection policy's `auto` order (README.md, "Backends"), for pages that show or log it. */
+export { AUTO_ORDER, type AutoRow } from '../shared/backend-policy.ts';
 
 /** Backends a page or Worker can ask for; 'current' keeps whatever tfjs already runs (e.g. set up by Node). */
 export type BackendChoice = 'webgpu' | 'webgl' | 'wasm' | 'cpu' | 'auto' | 'current';
 
 /** A backend tfjs can be asked to start. */
 type Startable = Exclude<BackendChoice, 'auto' | 'current'>;
-
-/**
- * Preference order of 'auto' among adapters that are not software rasterisers. Software WebGPU/WebGL adapters are
- * passed over and only tried after wasm fails, WebGL first (paper note, this 2-core machine: SwiftShader WebGL
- * ~23 s, SwiftShader WebGPU ~90 s, tfjs cpu ~270 s, wasm ~1.5 s).
- */
-export const AUTO_BACKEND_ORDER: readonly BackendChoice[] = Object.freeze(['webgpu', 'webgl', 'wasm', 'cpu']);
 
 /** tfjs-backend-wasm's pthread pool holds 8 Workers; asking for more threads than that spawns more mid-render. */
 export const MAX_WASM_THREADS = 8;
@@ -168,50 +164,39 @@ export function currentBackendSelection(): BackendSelection | undefined {
   return lastSelection && lastSelection.backend === tf.getBackend() ? lastSelection : undefined;
 }
 
-/** Explicit choices: start exactly that backend (software adapters too); throws naming it when it cannot start. */
-async function selectExplicit(name: Startable, opts: BackendSelectOptions): Promise<BackendSelection> {
-  const r = await start(name, opts);
-  if (!r.ok) throw new Error(`backend ${name} could not be initialised here: ${r.error}`);
-  if (r.wasm) return { backend: name, reason: `${name}: as asked; ${describeWasm(r.wasm)}`, wasm: r.wasm };
-  const software = runningSoftwareAdapter(name);
-  if (software) return { backend: name, reason: `${name}: as asked (software ${name === 'webgl' ? 'renderer' : 'adapter'}: ${software})`, softwareAdapter: software };
-  return { backend: name, reason: `${name}: as asked` };
+/** The backends a page or Worker has, in the policy's terms; under `auto` with what the adapter probes found. */
+async function pageEnvironment(probe: boolean): Promise<BackendEnvironment> {
+  return {
+    purpose: 'inference',
+    backends: {
+      webgpu: probe ? await probeWebgpu() : {},
+      webgl: probe ? probeWebgl() : {},
+      wasm: {},
+      cpu: {},
+    },
+  };
 }
 
 /**
- * 'auto': hardware WebGPU > hardware WebGL > wasm (SIMD, threads when cross-origin isolated) > software WebGL >
- * software WebGPU > cpu. Adapters are probed before tfjs opens a device, so a software one costs no shader compile.
+ * Runs the one selection policy (src/shared/backend-policy.ts) here: `auto` probes the adapters before tfjs opens a
+ * device, so a software one costs no shader compile; an explicit choice starts exactly that backend, on a software
+ * adapter too, and throws naming it when it cannot start.
  */
-async function selectAuto(opts: BackendSelectOptions): Promise<BackendSelection> {
-  const clauses: string[] = [];
-  const passedOver: { name: 'webgpu' | 'webgl'; software: string }[] = [];
-  for (const name of ['webgpu', 'webgl'] as const) {
-    const probe = name === 'webgpu' ? await probeWebgpu() : probeWebgl();
-    if (probe.unavailable) {
-      clauses.push(`${name}: unavailable (${probe.unavailable})`);
-      continue;
-    }
-    if (probe.software) {
-      clauses.push(`${name}: software ${name === 'webgl' ? 'renderer' : 'adapter'} (${probe.software}) passed over`);
-      passedOver.push({ name, software: probe.software });
-      continue;
-    }
-    const r = await start(name, opts);
-    if (r.ok) return { backend: name, reason: [...clauses, `${name}: hardware adapter`].join('; ') };
-    clauses.push(`${name}: failed to start (${r.error})`);
-  }
-  const wasm = await start('wasm', opts);
-  if (wasm.ok) return { backend: 'wasm', reason: [...clauses, `wasm: ${describeWasm(wasm.wasm!)}`].join('; '), wasm: wasm.wasm };
-  clauses.push(`wasm: failed to start (${wasm.error})`);
-  passedOver.sort((a, b) => (a.name === 'webgl' ? -1 : 1) - (b.name === 'webgl' ? -1 : 1));
-  for (const { name, software } of passedOver) {
-    const r = await start(name, opts);
-    if (r.ok) return { backend: name, reason: [...clauses, `${name}: software (${software}), nothing faster started`].join('; '), softwareAdapter: software };
-    clauses.push(`${name}: failed to start (${r.error})`);
-  }
-  const cpu = await start('cpu', opts);
-  if (cpu.ok) return { backend: 'cpu', reason: [...clauses, 'cpu: last resort'].join('; ') };
-  throw new Error(`no tfjs backend could be initialised: ${[...clauses, `cpu: ${cpu.error}`].join('; ')}`);
+async function selectByPolicy(name: Startable | 'auto', opts: BackendSelectOptions): Promise<BackendSelection> {
+  const plan = planBackends(name, await pageEnvironment(name === 'auto'));
+  const outcome = await runBackendPlan<{ wasm?: WasmFeatures; software?: string }>(plan, async (step) => {
+    const r = await start(step.backend as Startable, opts);
+    if (!r.ok) return r;
+    if (r.wasm) return { ok: true, clause: `wasm: ${plan.explicit ? 'as asked; ' : ''}${describeWasm(r.wasm)}`, value: { wasm: r.wasm } };
+    const software = plan.explicit ? runningSoftwareAdapter(step.backend) : null;
+    if (software) return { ok: true, clause: `${step.clause} (software ${step.backend === 'webgl' ? 'renderer' : 'adapter'}: ${software})`, value: { software } };
+    return { ok: true };
+  });
+  const software = outcome.software ?? outcome.value?.software;
+  return {
+    backend: outcome.backend, reason: outcome.reason,
+    ...(outcome.value?.wasm ? { wasm: outcome.value.wasm } : {}), ...(software ? { softwareAdapter: software } : {}),
+  };
 }
 
 /**
@@ -226,7 +211,7 @@ export async function selectBackendExplained(choice: BackendChoice = 'auto', opt
     await tf.ready();
     selection = currentBackendSelection() ?? { backend: tf.getBackend(), reason: `${tf.getBackend()}: kept (already running)` };
   } else {
-    selection = choice === 'auto' ? await selectAuto(opts) : await selectExplicit(choice, opts);
+    selection = await selectByPolicy(choice, opts);
   }
   lastSelection = selection;
   return selection;

@@ -1,16 +1,21 @@
 /**
  * tfjs backends in Node: `webgpu` through the `webgpu` package (Dawn; Vulkan → NVIDIA on a GPU machine,
  * SwiftShader on a CPU one), `wasm`, `cpu`, and `tensorflow` when `@tensorflow/tfjs-node(-gpu)` is installed
- * (optional peers; never required). One call per process picks and initialises a backend.
+ * (optional peers; never required). Which one runs is the one selection policy (src/shared/backend-policy.ts); this
+ * file supplies what a Node process has and starts it.
  */
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isSoftwareWebgpu } from '../engine/backend.ts';
+import { type BackendEnvironment, type BackendOffer, type BackendPurpose, planBackends, runBackendPlan } from '../shared/backend-policy.ts';
+import { probeWebgpu } from '../engine/adapter-probe.ts';
 
 /** Backends a Node process can ask for. */
 export type NodeBackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** The optional peers that provide the `tensorflow` backend, preferred in this order. */
+const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
 /**
  * Vulkan ICDs tried, in order, when none was chosen: Chromium's SwiftShader (Debian package `chromium`), then the
@@ -36,7 +41,7 @@ async function installNavigatorGpu(): Promise<void> {
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
   } catch (e) {
-    throw new Error(`backend webgpu needs the 'webgpu' package (npm install webgpu): ${(e as Error).message}`);
+    throw new Error(`the 'webgpu' package is not installed (npm install webgpu): ${(e as Error).message}`);
   }
   Object.assign(globalThis, mod.globals);
   const gpu = mod.create([]);
@@ -44,26 +49,28 @@ async function installNavigatorGpu(): Promise<void> {
   gpuInstalled = true;
 }
 
+/** Starts `name`; false (or a throw) when it cannot start here. */
 async function tryBackend(name: NodeBackendName): Promise<boolean> {
   switch (name) {
     case 'tensorflow': {
-      for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      let lastError: unknown;
+      for (const pkg of TENSORFLOW_PACKAGES) {
         try {
           await import(pkg);
           return await tf.setBackend('tensorflow');
-        } catch {
-          /* not installed */
+        } catch (e) {
+          lastError = e; // not installed, or its native library failed to load: try the next
         }
       }
-      return false;
+      throw new Error(`neither ${TENSORFLOW_PACKAGES.join(' nor ')} loads: ${(lastError as Error)?.message ?? lastError}`);
     }
     case 'webgpu':
       await installNavigatorGpu();
       await import('@tensorflow/tfjs-backend-webgpu');
-      return await tf.setBackend('webgpu').catch(() => false);
+      return await tf.setBackend('webgpu');
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
-      return await tf.setBackend('wasm').catch(() => false);
+      return await tf.setBackend('wasm');
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       return await tf.setBackend('cpu');
@@ -74,27 +81,65 @@ async function tryBackend(name: NodeBackendName): Promise<boolean> {
   }
 }
 
+/** Whether `pkg` resolves from here (installed), without loading it (tfjs-node loads libtensorflow). */
+function resolvable(pkg: string): boolean {
+  try {
+    import.meta.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Initialises `name`, or the first that works of tensorflow > webgpu > wasm > cpu when `name` is 'auto'; `auto`
- * passes over a software WebGPU adapter (SwiftShader: ~0.01–0.3 GFLOP/s measured, far slower than wasm on the same
- * CPU). Throws with the reason when a named backend cannot start. Returns the backend in use.
+ * The backends this process has, in the policy's terms: tensorflow when a tfjs-node package is installed, webgpu
+ * with what its adapter probe finds (the same probe and software rule as a page: src/engine/adapter-probe.ts),
+ * wasm and cpu. Only `auto` probes; an explicit choice just starts.
  */
-export async function useNodeBackend(name: NodeBackendName | 'auto' = 'auto'): Promise<NodeBackendName> {
-  const order: NodeBackendName[] = name === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [name];
-  for (const b of order) {
-    let started: boolean;
+async function nodeEnvironment(purpose: BackendPurpose, probe: boolean): Promise<BackendEnvironment> {
+  let webgpu: BackendOffer = {};
+  if (probe) {
     try {
-      started = await tryBackend(b);
+      await installNavigatorGpu();
+      webgpu = await probeWebgpu();
     } catch (e) {
-      // A named backend says why it cannot start; `auto` goes on (e.g. the optional `webgpu` package not installed).
-      if (name !== 'auto') throw e;
-      started = false;
-    }
-    if (started) {
-      await tf.ready();
-      if (name === 'auto' && b === 'webgpu' && isSoftwareWebgpu()) continue;
-      return b;
+      webgpu = { unavailable: (e as Error).message };
     }
   }
-  throw new Error(`backend ${name} could not be initialised on this machine`);
+  const tensorflow = !probe || TENSORFLOW_PACKAGES.some(resolvable) ? {} : { unavailable: 'tfjs-node not installed' };
+  return { purpose, backends: { tensorflow, webgpu, wasm: {}, cpu: {} } };
+}
+
+/** Backends a Node process has, in the policy's table order. */
+export const NODE_BACKENDS: readonly NodeBackendName[] = Object.freeze(['tensorflow', 'webgpu', 'wasm', 'cpu']);
+
+/** What selectNodeBackend chose, and why (one clause per backend considered, as a page's selection says). */
+export interface NodeBackendSelection {
+  readonly backend: NodeBackendName;
+  readonly reason: string;
+}
+
+/**
+ * Initialises `choice` for `purpose` by the one selection policy (src/shared/backend-policy.ts; README.md,
+ * "Backends"): `auto` takes tensorflow when tfjs-node is installed, else webgpu on a hardware adapter, else wasm
+ * (inference) or cpu (training), passing over a software WebGPU adapter (SwiftShader); an explicit choice starts
+ * exactly that backend or throws naming it.
+ */
+export async function selectNodeBackend(choice: NodeBackendName | 'auto' = 'auto', purpose: BackendPurpose = 'inference'): Promise<NodeBackendSelection> {
+  const plan = planBackends(choice, await nodeEnvironment(purpose, choice === 'auto'));
+  const outcome = await runBackendPlan(plan, async (step) => {
+    try {
+      if (!(await tryBackend(step.backend as NodeBackendName))) return { ok: false, error: 'did not start' };
+      await tf.ready();
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: (e as Error)?.message ?? String(e) };
+    }
+  });
+  return { backend: outcome.backend as NodeBackendName, reason: outcome.reason };
+}
+
+/** `selectNodeBackend(name, 'inference').backend`: initialises a backend for inference and returns it. */
+export async function useNodeBackend(name: NodeBackendName | 'auto' = 'auto'): Promise<NodeBackendName> {
+  return (await selectNodeBackend(name, 'inference')).backend;
 }

@@ -28,5 +28,5 @@ try { await useNodeBackend('webgpu'); console.log('webgpu=started'); } catch (e)
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, 'main.mts')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^auto=(wasm|tensorflow)$/m, r.stdout + r.stderr);
-  assert.match(r.stdout, /^webgpu-error=backend webgpu needs the 'webgpu' package \(npm install webgpu\): Cannot find package 'webgpu'$/m);
+  assert.match(r.stdout, /^webgpu-error=backend webgpu could not be initialised here: the 'webgpu' package is not installed \(npm install webgpu\): Cannot find package 'webgpu'$/m);
 });

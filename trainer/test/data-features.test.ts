@@ -211,6 +211,6 @@ test('features command: builds then reuses the cache, writes the normaliser', as
   const mtime = statSync(join(cache, 'index.json')).mtimeMs;
   await main(args);
   assert.equal(statSync(join(cache, 'index.json')).mtimeMs, mtime);
-  await assert.rejects(main(['--dataset', join(OUT, 'mini')]), /--cache DIR are required/);
-  await assert.rejects(main([...args, '--dtype', 'int8']), /--dtype must be float16 or float32/);
+  await assert.rejects(main(['--dataset', join(OUT, 'mini')]), /--cache is required/);
+  await assert.rejects(main([...args, '--dtype', 'int8']), /--dtype must be one of float16\|float32, got 'int8'/);
 });

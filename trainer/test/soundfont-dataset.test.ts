@@ -109,7 +109,7 @@ test('dataset plan and CLI: full FluidR3Mono plan size, argument errors, dispatc
   assert.ok(plan.every((n) => n.pitch >= 24 && n.pitch <= 84 && [75, 100, 127].includes(n.velocity)));
   assert.deepEqual(parseIntList('programs', '0-3,7,2'), [0, 1, 2, 3, 7]);
   assert.throws(() => parseIntList('programs', '5-1'), /runs backwards/);
-  await assert.rejects(datasetMain(['--programs', '0', '--pitches', '60']), /--out DIR is required/);
+  await assert.rejects(datasetMain(['--programs', '0', '--pitches', '60']), /--out is required/);
   await assert.rejects(datasetMain(['--bogus']), /Unknown option/);
   await assert.rejects(datasetMain(['--out', OUT, '--programs', '200']), /programs: 200 is not an integer in 0..127/);
   assert.ok(listCommands().includes('dataset'));

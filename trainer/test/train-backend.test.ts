@@ -1,6 +1,7 @@
 /**
- * `--backend auto` for training follows the `gansynth` CLI's rule (src/node/backends.ts): tfjs-node(-gpu) when
- * installed, else WebGPU on a hardware adapter, else cpu, never a software WebGPU adapter (SwiftShader) and never wasm;
+ * `--backend auto` for training follows the one selection policy the `gansynth` CLI uses (src/shared/backend-policy.ts
+ * through src/node/backends.ts): tfjs-node(-gpu) when installed, else WebGPU on a hardware adapter, else cpu, never a
+ * software WebGPU adapter (SwiftShader) and never wasm;
  * a named `webgpu` still runs on SwiftShader. Each choice runs in a fresh Node process (the tfjs backend is global).
  */
 import assert from 'node:assert/strict';
@@ -22,6 +23,8 @@ interface Choice {
   /** The shared rule's verdict on the WebGPU adapter tfjs runs on (false off webgpu). */
   software: boolean;
   adapter: string;
+  /** The policy's reason line (one clause per backend considered). */
+  reason: string;
 }
 
 /**
@@ -37,14 +40,17 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function choose(name: string): Choice {
+/** `who`: the trainer's selection (purpose training), or the `gansynth` CLI's (src/node/backends.ts, inference). */
+function choose(name: string, who: 'trainer' | 'cli' = 'trainer'): Choice {
   const url = (p: string) => pathToFileURL(join(ROOT, p)).href;
+  const select = who === 'trainer'
+    ? `(await import(${JSON.stringify(url('trainer/src/train/backend.ts'))})).selectTrainingBackend(${JSON.stringify(name)})`
+    : `(await import(${JSON.stringify(url('src/node/backends.ts'))})).selectNodeBackend(${JSON.stringify(name)}, 'inference')`;
   const script = `
     import * as tf from '@tensorflow/tfjs-core';
-    const { useTrainingBackend } = await import(${JSON.stringify(url('trainer/src/train/backend.ts'))});
     const { isSoftwareWebgpu, webgpuAdapterDescription } = await import(${JSON.stringify(url('src/engine/backend.ts'))});
-    const chosen = await useTrainingBackend(${JSON.stringify(name)});
-    console.log('CHOICE ' + JSON.stringify({ chosen, tfBackend: tf.getBackend(), software: isSoftwareWebgpu(), adapter: webgpuAdapterDescription() }));
+    const { backend: chosen, reason } = await ${select};
+    console.log('CHOICE ' + JSON.stringify({ chosen, reason, tfBackend: tf.getBackend(), software: isSoftwareWebgpu(), adapter: webgpuAdapterDescription() }));
   `;
   const out = execFileSync(process.execPath, ['--conditions=gansynth-source', '--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: ROOT, env: childEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
@@ -84,6 +90,12 @@ test('a software WebGPU adapter: auto passes over it (cpu here), --backend webgp
   assert.notEqual(auto.chosen, 'webgpu', `auto must not train on the software adapter (${named.adapter})`);
   assert.equal(auto.chosen, tensorflowInstalled() ? 'tensorflow' : 'cpu', 'then tfjs-node when installed, else cpu (never wasm)');
   assert.equal(auto.tfBackend, auto.chosen, 'the chosen backend is the one tfjs runs');
+  // The same probe and rule as `gansynth --backend auto` (issue 16): both name the adapter they passed over.
+  const passedOver = /webgpu: software adapter \((\w+)\) passed over/;
+  assert.match(auto.reason, passedOver, auto.reason);
+  const cli = choose('auto', 'cli');
+  assert.equal(passedOver.exec(cli.reason)?.[0], passedOver.exec(auto.reason)?.[0], `CLI: ${cli.reason}; trainer: ${auto.reason}`);
+  assert.equal(cli.chosen, tensorflowInstalled() ? 'tensorflow' : 'wasm', 'the CLI infers on wasm where the trainer trains on cpu');
 });
 
 test('auto picks tensorflow when installed, a hardware WebGPU adapter, else cpu; wasm and unknown names are refused', async () => {

@@ -9,34 +9,38 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PITCH_MAX, PITCH_MIN } from '../../shared/constants.ts';
 import { randomLatent } from '../../engine/latent.ts';
-import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
-import {
-  CLI_BACKENDS, type CliBackend, FETCH_TIMEOUT_HELP, FETCH_TIMEOUT_OPTION, MODEL_HELP, openSynthSession, parseFetchTimeout, progressBar,
-  resolveModelArg,
-} from './common/synth-session.ts';
-import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp, writeLeveledWav } from './common/wav-output.ts';
+import { type CommandSpec, formatHelp, parseCommand, requireOption } from './common/args.ts';
+import { type CliIo, CliUsageError, intArg, processIo } from './common/io.ts';
+import { type CliBackend, SESSION_OPTIONS, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+import { type WavOutput, describeLevel, parseWavOutput, wavOutputOptions, writeLeveledWav } from './common/wav-output.ts';
 import { refuseOutputOverInput } from './common/file-output.ts';
 
 /** Largest seed: latents come from a 32-bit generator state (SeededRandom). */
 const MAX_SEED = 0xffffffff;
 
+/** The command's declaration: its parser and its --help (common/args.ts). */
+export const spec = {
+  program: 'gansynth',
+  command: 'generate',
+  summary: 'random notes from a model as WAV files',
+  usage: ['--out DIR [--model DIR|URL] [options]'],
+  options: {
+    out: { kind: 'string', value: 'DIR', help: 'where the WAV files go (created); required' },
+    model: SESSION_OPTIONS.model,
+    'fetch-timeout-sec': SESSION_OPTIONS['fetch-timeout-sec'],
+    pitch: { kind: 'string', value: 'P[,P...]', default: '60', help: `MIDI pitch(es), ${PITCH_MIN}..${PITCH_MAX}` },
+    count: { kind: 'int', value: 'N', min: 1, max: 10000, default: 1, help: 'notes per pitch, each its own random latent' },
+    seed: { kind: 'int', value: 'S', min: 0, max: MAX_SEED, default: 1, help: 'latent of note i is randomLatent(S + i); S + N - 1 ≤ 4294967295' },
+    rate: { kind: 'int', value: 'HZ', min: 8000, max: 192000, default: 16000, help: "output sample rate, Hz; the model's is 16000" },
+    ...wavOutputOptions(true),
+    backend: SESSION_OPTIONS.backend,
+    'max-batch': SESSION_OPTIONS['max-batch'],
+  },
+  examples: ['--pitch 60 --count 8 --seed 1 --out notes/', '--pitch 48,60,72 --model models/mine --format float --out notes/'],
+} as const satisfies CommandSpec;
+
 /** One line for `gansynth --help`. */
-export const summary = 'random notes from a model as WAV files';
-
-const HELP = `usage: gansynth generate --out DIR [--model DIR|URL] [options]
-
-  --out DIR                 where the WAV files go (created)
-  ${MODEL_HELP}
-  ${FETCH_TIMEOUT_HELP}
-  --pitch P[,P...]          MIDI pitch(es), ${PITCH_MIN}..${PITCH_MAX} (default 60)
-  --count N                 notes per pitch, each its own random latent (default 1)
-  --seed S                  latent of note i is randomLatent(S + i) (default 1; S + N - 1 ≤ 4294967295)
-  --rate HZ                 output sample rate, 8000..192000 (default 16000, the model's)
-${wavOutputHelp(true)}
-  --backend NAME            ${CLI_BACKENDS.join('|')} (default auto: tensorflow > webgpu > wasm > cpu;
-                            auto skips a software WebGPU adapter such as SwiftShader)
-  --max-batch N             notes per generator call (default: the backend's rule)
-  --help`;
+export const summary = spec.summary;
 
 /** Parsed and validated options of `generate`. */
 export interface GenerateArgs {
@@ -56,17 +60,13 @@ export interface GenerateArgs {
 
 /** Validates the command line; throws CliUsageError naming the bad flag. `null` = --help. */
 export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
-  const { values: v } = parseCommandArgs(argv, {
-    model: { type: 'string' }, out: { type: 'string' }, pitch: { type: 'string' }, count: { type: 'string' },
-    seed: { type: 'string' }, rate: { type: 'string' }, ...WAV_OUTPUT_OPTIONS, backend: { type: 'string' },
-    'max-batch': { type: 'string' }, ...FETCH_TIMEOUT_OPTION, help: { type: 'boolean' },
-  });
-  if (v.help) return null;
-  if (!v.out) throw new CliUsageError('--out is required (directory for the WAV files)');
-  const pitches = (v.pitch ?? '60').split(',').map((p) => intArg('pitch', p.trim(), 60, PITCH_MIN, PITCH_MAX));
+  const parsed = parseCommand(spec, argv);
+  if (!parsed) return null;
+  const v = parsed.values;
+  const out = requireOption('out', v.out, 'directory for the WAV files');
+  const pitches = v.pitch.split(',').map((p) => intArg('pitch', p.trim(), 60, PITCH_MIN, PITCH_MAX));
   if (new Set(pitches).size !== pitches.length) throw new CliUsageError(`--pitch lists a pitch twice: ${v.pitch}`);
-  const count = intArg('count', v.count, 1, 1, 10000);
-  const seed = intArg('seed', v.seed, 1, 0, MAX_SEED);
+  const { count, seed } = v;
   // randomLatent's generator state is a uint32: seed 2^32 is seed 0 again, so a wrap would repeat notes silently.
   if (seed + count - 1 > MAX_SEED) {
     throw new CliUsageError(
@@ -75,7 +75,7 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
     );
   }
   const model = resolveModelArg(v.model);
-  const outDir = resolve(v.out);
+  const outDir = resolve(out);
   if (!/^[a-z][a-z0-9+.-]*:/i.test(model)) {
     refuseOutputOverInput('--out', outDir, [{ path: model, what: 'the model directory being read' }], 'output directory');
   }
@@ -85,11 +85,11 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
     pitches,
     count,
     seed,
-    rateHz: intArg('rate', v.rate, 16000, 8000, 192000),
+    rateHz: v.rate,
     output: parseWavOutput(v),
-    backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
-    ...(v['max-batch'] !== undefined ? { maxBatch: intArg('max-batch', v['max-batch'], 1, 1, 256) } : {}),
-    ...(v['fetch-timeout-sec'] !== undefined ? { fetchTimeoutSec: parseFetchTimeout(v['fetch-timeout-sec']) } : {}),
+    backend: v.backend,
+    ...(v['max-batch'] !== undefined ? { maxBatch: v['max-batch'] } : {}),
+    ...(v['fetch-timeout-sec'] !== undefined ? { fetchTimeoutSec: v['fetch-timeout-sec'] } : {}),
   };
 }
 
@@ -97,7 +97,7 @@ export function parseGenerateArgs(argv: string[]): GenerateArgs | null {
 export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
   const args = parseGenerateArgs(argv);
   if (!args) {
-    io.out(HELP);
+    io.out(formatHelp(spec));
     return;
   }
   const session = await openSynthSession({

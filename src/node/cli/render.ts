@@ -11,43 +11,48 @@ import {
   RENDER_RATES_HZ, renderMidi, resolveMidiRenderOptions, type LatentSource, type MidiRenderOptions,
 } from '../../midi/midi-render.ts';
 import { mixWithVoiceEngine } from '../midi-mix.ts';
-import { type CliIo, CliUsageError, choiceArg, intArg, parseCommandArgs, processIo } from './common/io.ts';
-import {
-  CLI_BACKENDS, type CliBackend, FETCH_TIMEOUT_HELP, FETCH_TIMEOUT_OPTION, MODEL_HELP, openSynthSession, parseFetchTimeout, progressBar,
-  resolveModelArg,
-} from './common/synth-session.ts';
-import { WAV_OUTPUT_OPTIONS, type WavOutput, describeLevel, parseWavOutput, wavOutputHelp, writeLeveledWav } from './common/wav-output.ts';
+import { type CommandSpec, formatHelp, parseCommand } from './common/args.ts';
+import { type CliIo, CliUsageError, intArg, processIo } from './common/io.ts';
+import { type CliBackend, SESSION_OPTIONS, openSynthSession, progressBar, resolveModelArg } from './common/synth-session.ts';
+import { type WavOutput, describeLevel, parseWavOutput, wavOutputOptions, writeLeveledWav } from './common/wav-output.ts';
 import { refuseOutputOverInput } from './common/file-output.ts';
 
+/** The command's declaration: its parser and its --help (common/args.ts). */
+export const spec = {
+  program: 'gansynth',
+  command: 'render',
+  summary: 'a MIDI file played on GANSynth, as a WAV file',
+  usage: ['SONG.mid --out SONG.wav [--model DIR|URL] [options]'],
+  positionals: true,
+  options: {
+    out: { kind: 'string', value: 'FILE.wav', help: 'output WAV (mono); replaced whole or not at all, never one of the inputs;\nrequired unless --list' },
+    model: SESSION_OPTIONS.model,
+    'fetch-timeout-sec': SESSION_OPTIONS['fetch-timeout-sec'],
+    list: { kind: 'flag', help: "print the file's tracks and exit (no model needed)" },
+    tracks: { kind: 'string', value: '0,2', group: 'notes', help: 'render only these tracks (indices as --list prints them)', defaultText: 'all' },
+    channels: { kind: 'string', value: '1,2', help: 'render only these MIDI channels (1..16)', defaultText: 'all' },
+    'include-drums': { kind: 'flag', help: 'render channel 10 too (skipped by default: GANSynth has no drum kit)' },
+    'out-of-range': { kind: 'choice', choices: ['fold', 'drop'], default: 'fold', help: 'pitches outside 24..84: move by octaves into range, or leave out' },
+    'no-sustain': { kind: 'flag', help: 'ignore the sustain pedal (CC64)' },
+    seed: { kind: 'int', value: 'S', min: 0, max: 0xffffffff, group: 'sound', defaultText: '0', help: 'random anchor latents from seed S' },
+    'interval-sec': { kind: 'number', value: 'T', min: 0.01, max: 3600, unit: 's', default: 2, help: "seconds between anchor latents; each note gets the slerp at its start" },
+    'latent-step-sec': {
+      kind: 'number', value: 'T', min: 0, max: 3600, unit: 's', default: 0,
+      help: 'round note starts to T before taking the latent: notes of a pitch within a step\nshare one render (long pieces render much faster; 0 = exact, as Magenta)',
+    },
+    presets: { kind: 'string', value: 'FILE.json', help: 'a preset bank: its latents are the anchors, in order, cycled' },
+    preset: { kind: 'string', value: 'NAME', help: 'play every note on this one preset of --presets' },
+    'release-sec': { kind: 'number', value: 'T', min: 0.001, max: 30, unit: 's', default: 0.3, help: "release fade after each note's end (as the instrument)" },
+    rate: { kind: 'choice', value: RENDER_RATES_HZ.join('|'), choices: RENDER_RATES_HZ.map(String), default: '16000', group: 'output', help: 'output sample rate, Hz' },
+    ...wavOutputOptions(false),
+    backend: SESSION_OPTIONS.backend,
+    'max-batch': SESSION_OPTIONS['max-batch'],
+  },
+  examples: ['song.mid --out song.wav', 'song.mid --list', 'song.mid --out song.wav --presets bank.json --format float --rate 48000'],
+} as const satisfies CommandSpec;
+
 /** One line for `gansynth --help`. */
-export const summary = 'a MIDI file played on GANSynth, as a WAV file';
-
-const HELP = `usage: gansynth render SONG.mid --out SONG.wav [--model DIR|URL] [options]
-
-  --out FILE.wav            output WAV (mono); replaced whole or not at all, never one of the inputs
-  ${MODEL_HELP}
-  ${FETCH_TIMEOUT_HELP}
-  --list                    print the file's tracks and exit (no model needed)
- notes
-  --tracks 0,2              render only these tracks (indices as --list prints them)
-  --channels 1,2            render only these MIDI channels (1..16)
-  --include-drums           render channel 10 too (skipped by default: GANSynth has no drum kit)
-  --out-of-range fold|drop  pitches outside 24..84: move by octaves into range (default) or leave out
-  --no-sustain              ignore the sustain pedal (CC64)
- sound
-  --seed S                  random anchor latents from seed S (default 0)
-  --interval-sec T          seconds between anchor latents; each note gets the slerp at its start (default 2)
-  --latent-step-sec T       round note starts to T before taking the latent: notes of a pitch within a step
-                            share one render (long pieces render much faster; default 0 = exact, as Magenta)
-  --presets FILE.json       a preset bank: its latents are the anchors, in order, cycled
-  --preset NAME             play every note on this one preset of --presets
-  --release-sec T           release fade after each note's end (default 0.3, as the instrument)
- output
-  --rate HZ                 ${RENDER_RATES_HZ.join('|')} (default 16000)
-${wavOutputHelp(false)}
-  --backend NAME            ${CLI_BACKENDS.join('|')} (default auto)
-  --max-batch N             notes per generator call (default: the backend's rule)
-  --help`;
+export const summary = spec.summary;
 
 /** Parsed command line of `render`. */
 export interface RenderArgs {
@@ -72,41 +77,27 @@ function intList(flag: string, text: string | undefined, min: number, max: numbe
   return items.map((s) => intArg(flag, s, 0, min, max));
 }
 
-function numberArg(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const x = Number(text);
-  if (text.trim() === '' || !Number.isFinite(x)) throw new CliUsageError(`--${flag} must be a number, got '${text}'`);
-  if (x < min || x > max) throw new CliUsageError(`--${flag} must be in ${min}..${max}, got ${x}`);
-  return x;
-}
-
 /** Validates the command line; throws CliUsageError naming the bad flag. `null` = --help. */
 export function parseRenderArgs(argv: string[]): RenderArgs | null {
-  const { values: v, positionals: positional } = parseCommandArgs(argv, {
-    model: { type: 'string' }, out: { type: 'string' }, list: { type: 'boolean' }, tracks: { type: 'string' },
-    channels: { type: 'string' }, 'include-drums': { type: 'boolean' }, 'out-of-range': { type: 'string' },
-    'no-sustain': { type: 'boolean' }, seed: { type: 'string' }, 'interval-sec': { type: 'string' },
-    presets: { type: 'string' }, preset: { type: 'string' }, 'latent-step-sec': { type: 'string' }, 'release-sec': { type: 'string' }, rate: { type: 'string' },
-    ...WAV_OUTPUT_OPTIONS, backend: { type: 'string' }, 'max-batch': { type: 'string' }, ...FETCH_TIMEOUT_OPTION, help: { type: 'boolean' },
-  }, true);
-  if (v.help) return null;
+  const parsed = parseCommand(spec, argv);
+  if (!parsed) return null;
+  const { values: v, positionals: positional } = parsed;
   if (positional.length !== 1) throw new CliUsageError(`give exactly one MIDI file, got ${positional.length ? positional.join(' ') : 'none'}`);
   const list = v.list === true;
   if (!list && !v.out) throw new CliUsageError('--out is required (the WAV file to write)');
   if (v.preset !== undefined && v.presets === undefined) throw new CliUsageError('--preset NAME needs --presets FILE.json');
   if (v.seed !== undefined && v.presets !== undefined) throw new CliUsageError('--seed is for random latents; it has no effect with --presets');
-  const rate = intArg('rate', v.rate, 16000, 1, 192000);
-  if (!RENDER_RATES_HZ.includes(rate)) throw new CliUsageError(`--rate must be one of ${RENDER_RATES_HZ.join('|')}, got ${rate}`);
+  const rate = Number(v.rate);
   const options: Partial<MidiRenderOptions> = {
     tracks: intList('tracks', v.tracks, 0, 65535),
     channels: intList('channels', v.channels, 1, 16),
     includeDrums: v['include-drums'] === true,
-    outOfRange: choiceArg('out-of-range', v['out-of-range'], 'fold', ['fold', 'drop'] as const),
+    outOfRange: v['out-of-range'],
     sustainPedal: v['no-sustain'] !== true,
-    latents: { kind: 'random', seed: intArg('seed', v.seed, 0, 0, 0xffffffff) },
-    intervalSec: numberArg('interval-sec', v['interval-sec'], 0.01, 3600) ?? 2,
-    releaseSec: numberArg('release-sec', v['release-sec'], 0.001, 30) ?? 0.3,
-    latentStepSec: numberArg('latent-step-sec', v['latent-step-sec'], 0, 3600) ?? 0,
+    latents: { kind: 'random', seed: v.seed ?? 0 },
+    intervalSec: v['interval-sec'],
+    releaseSec: v['release-sec'],
+    latentStepSec: v['latent-step-sec'],
     sampleRateHz: rate,
     gain: 0, // the raw mix: the level is set once, where the WAV is written (common/wav-output.ts)
   };
@@ -124,10 +115,10 @@ export function parseRenderArgs(argv: string[]): RenderArgs | null {
     model: list ? '' : resolveModelArg(v.model),
     outPath,
     list,
-    backend: choiceArg('backend', v.backend, 'auto', CLI_BACKENDS),
+    backend: v.backend,
     output: parseWavOutput(v),
-    ...(v['max-batch'] !== undefined ? { maxBatch: intArg('max-batch', v['max-batch'], 1, 1, 256) } : {}),
-    ...(v['fetch-timeout-sec'] !== undefined ? { fetchTimeoutSec: parseFetchTimeout(v['fetch-timeout-sec']) } : {}),
+    ...(v['max-batch'] !== undefined ? { maxBatch: v['max-batch'] } : {}),
+    ...(v['fetch-timeout-sec'] !== undefined ? { fetchTimeoutSec: v['fetch-timeout-sec'] } : {}),
     ...(v.presets !== undefined ? { presetsPath: resolve(v.presets) } : {}),
     ...(v.preset !== undefined ? { presetName: v.preset } : {}),
     options,
@@ -159,7 +150,7 @@ async function presetSource(args: RenderArgs, latentSize: number): Promise<Laten
 export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
   const args = parseRenderArgs(argv);
   if (!args) {
-    io.out(HELP);
+    io.out(formatHelp(spec));
     return;
   }
   const bytes = await readBytes(args.midiPath, 'MIDI file');

@@ -6,28 +6,40 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initGeneratorParams } from 'gansynth-web/engine/generator';
 import { useNodeBackend } from 'gansynth-web/node/backends';
+import { type CommandSpec, formatHelp, parseOrHelp, requireOption } from 'gansynth-web/node/cli/common/args';
+import { type CliIo, CliUsageError, processIo } from 'gansynth-web/node/cli/common/io';
 import { initDiscriminatorParams } from '../model/discriminator.ts';
 import { type CheckpointMeta, type CheckpointTensors, latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
-import { COMPACT_DTYPES, type CompactDtype, readCompactHeader, writeCompactCheckpoint } from '../train/compact-checkpoint.ts';
+import { COMPACT_DTYPES, readCompactHeader, writeCompactCheckpoint } from '../train/compact-checkpoint.ts';
 import { TRAIN_CONFIGS, type TrainConfig, resolveTrainConfig } from '../train/configs.ts';
 import { type RunInfo, readRunInfo } from '../train/run.ts';
 
-/** One line for the CLI's usage list. */
-export const summary = 'compact checkpoints: pack a run into one file that travels, show one, measure sizes';
-
-const HELP = `usage: gansynth-trainer checkpoint pack RUN|CHECKPOINT_DIR --out FILE [--dtype float16|float32] [--adam]
-       gansynth-trainer checkpoint info FILE
-       gansynth-trainer checkpoint sizes [--config ${Object.keys(TRAIN_CONFIGS).join(',')}]
-
+/** The command's declaration: its parser and its --help (gansynth-web's common/args.ts). */
+export const spec = {
+  program: 'gansynth-trainer',
+  command: 'checkpoint',
+  summary: 'compact checkpoints: pack a run into one file that travels, show one, measure sizes',
+  usage: ['pack RUN|CHECKPOINT_DIR --out FILE [--dtype float16|float32] [--adam]', 'info FILE', 'sizes [--config NAME,...]'],
+  positionals: true,
+  notes: `verbs:
   pack     RUN's newest checkpoint (or the checkpoint directory given) as one compact file: G, D and EMA weights
-           in --dtype (default float16), schedule position, RNG and data cursor; --adam keeps Adam's moments
+           in --dtype, schedule position, RNG and data cursor; --adam keeps Adam's moments
   info     the header of FILE as JSON (format, dtype, moments, step, images, stage, config, bytes)
-  sizes    bytes of a compact checkpoint per config × dtype × moments (written to a temporary folder)
-`;
+  sizes    bytes of a compact checkpoint per config × dtype × moments (written to a temporary folder)`,
+  options: {
+    out: { kind: 'string', value: 'FILE', help: 'pack: the compact file to write; required' },
+    dtype: { kind: 'choice', choices: COMPACT_DTYPES, default: 'float16', help: 'pack: weight precision' },
+    adam: { kind: 'flag', help: "pack: keep Adam's moments (exact resume within a stage)" },
+    config: { kind: 'string', value: 'NAME,...', defaultText: Object.keys(TRAIN_CONFIGS).join(','), help: 'sizes: the configs measured' },
+  },
+  examples: ['pack runs/small-1 --out small-1.gsck', 'info small-1.gsck', 'sizes --config tiny,small'],
+} as const satisfies CommandSpec;
+
+/** One line for the CLI's usage list. */
+export const summary = spec.summary;
 
 /** A compact file's header, summarised for people and scripts. */
 export function describeCompact(path: string): Record<string, unknown> {
@@ -72,24 +84,23 @@ async function sizes(configs: string[]): Promise<void> {
 }
 
 /** Runs the command. */
-export async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv, strict: true, allowPositionals: true,
-    options: { out: { type: 'string' }, dtype: { type: 'string' }, adam: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const parsed = parseOrHelp(spec, argv, io.out);
+  if (!parsed) return;
+  const { values, positionals } = parsed;
   const [verb, target, ...rest] = positionals;
-  if (values.help || !verb) return void console.log(HELP);
-  if (rest.length) throw new Error(`checkpoint ${verb}: unexpected '${rest.join(' ')}'\n${HELP}`);
+  if (!verb) return void io.out(formatHelp(spec));
+  if (rest.length) throw new CliUsageError(`${verb}: unexpected '${rest.join(' ')}'`);
   if (verb === 'info') {
-    if (!target) throw new Error(`checkpoint info needs FILE\n${HELP}`);
+    if (!target) throw new CliUsageError('info needs FILE');
     console.log(JSON.stringify(describeCompact(target), null, 2));
   } else if (verb === 'sizes') {
     await useNodeBackend('cpu');
     await sizes((values.config ?? Object.keys(TRAIN_CONFIGS).join(',')).split(',').map((s) => s.trim()));
   } else if (verb === 'pack') {
-    if (!target || !values.out) throw new Error(`checkpoint pack needs RUN (or a checkpoint directory) and --out FILE\n${HELP}`);
-    const dtype = (values.dtype ?? 'float16') as CompactDtype;
-    if (!COMPACT_DTYPES.includes(dtype)) throw new Error(`--dtype must be ${COMPACT_DTYPES.join(' or ')}, got '${values.dtype}'`);
+    if (!target) throw new CliUsageError('pack needs RUN (or a checkpoint directory)');
+    const out = requireOption('out', values.out, 'the compact file to write');
+    const dtype = values.dtype;
     await useNodeBackend('cpu');
     const isCheckpointDir = /ckpt-\d{9}\/?$/.test(target);
     const runDir = isCheckpointDir ? join(target, '..', '..') : target;
@@ -97,10 +108,10 @@ export async function main(argv: string[]): Promise<void> {
     if (!dir) throw new Error(`${target}: no checkpoint to pack`);
     const { meta, tensors } = loadCheckpoint(dir);
     try {
-      const bytes = await writeCompactCheckpoint(values.out, meta, tensors, readRunInfo(runDir), { dtype, adamMoments: values.adam ?? false });
-      console.error(`wrote ${values.out}: ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB), step ${meta.step}, ${meta.imageId} images, stage ${meta.stage}, ${dtype}${values.adam ? ' + Adam moments' : ''}`);
+      const bytes = await writeCompactCheckpoint(out, meta, tensors, readRunInfo(runDir), { dtype, adamMoments: values.adam });
+      io.err(`wrote ${out}: ${bytes} bytes (${(bytes / 2 ** 20).toFixed(1)} MiB), step ${meta.step}, ${meta.imageId} images, stage ${meta.stage}, ${dtype}${values.adam ? ' + Adam moments' : ''}`);
     } finally {
       for (const group of Object.values(tensors)) tf.dispose(Object.values(group));
     }
-  } else throw new Error(`checkpoint: unknown verb '${verb}' (pack, info, sizes)\n${HELP}`);
+  } else throw new CliUsageError(`unknown verb '${verb}' (pack, info, sizes)`);
 }

@@ -4,11 +4,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { wavesToFeatures } from 'gansynth-web/engine/spectral';
 import { loadModelFromDisk } from 'gansynth-web/node/model-io';
-import { useNodeBackend, type NodeBackendName } from 'gansynth-web/node/backends';
+import { type CommandSpec, parseOrHelp, requireOption } from 'gansynth-web/node/cli/common/args';
+import { type CliIo, CliUsageError, processIo } from 'gansynth-web/node/cli/common/io';
+import { NODE_BACKENDS, selectNodeBackend, useNodeBackend } from 'gansynth-web/node/backends';
+import { backendChoices } from 'gansynth-web/shared/backend-policy';
 import { GANSYNTH_SPECTRAL, MAGENTA_NORMALIZATION } from 'gansynth-web/shared/model-config';
 import { SeededRandom } from 'gansynth-web/shared/random';
 import { encodeWav } from 'gansynth-web/shared/wav';
@@ -22,38 +24,46 @@ import { pitchAccuracy } from '../eval/metrics.ts';
 import { renderReportHtml } from '../eval/report-html.ts';
 import { spectrogramPng } from '../train/report-assets.ts';
 
+/** The command's declaration: its parser and its --help (gansynth-web's common/args.ts). */
+export const spec = {
+  program: 'gansynth-trainer',
+  command: 'eval',
+  summary: 'evaluate a model (PA, PE, IS, FID, NDB) against held-out real notes, with a pitch classifier',
+  usage: ['--data DIR [--model DIR|URL] [options]'],
+  options: {
+    data: {
+      kind: 'string', value: 'DIR',
+      help: "dataset: NSynth json+wav / TFRecord / TFDS-prepared nsynth / a 'gansynth-trainer dataset'\noutput (needs train + test/valid); required",
+    },
+    model: { kind: 'string', value: 'DIR|URL', defaultText: 'none: the real-data ceiling only', help: 'the model to evaluate' },
+    classifier: { kind: 'string', value: 'DIR', defaultText: 'DIR/pitch-classifier under --data', help: 'pitch classifier directory; trained when missing' },
+    'train-notes': { kind: 'int', value: 'N', min: 1, default: 1500, help: 'real training notes for the classifier and the FID/NDB reference' },
+    notes: { kind: 'int', value: 'N', min: 1, default: 300, help: 'held-out real notes, and as many generated notes' },
+    steps: { kind: 'int', value: 'N', min: 1, default: 1500, help: 'classifier training steps' },
+    batch: { kind: 'int', value: 'N', min: 1, default: 32, help: 'classifier batch' },
+    'conv-channels': {
+      kind: 'string', value: 'L', defaultText: 'none',
+      help: "conv blocks of a new classifier, e.g. 16,16,32,32 (the paper's small conv net; none:\nan MLP over the time-pooled log-mel, since tfjs-cpu's conv backprop is ~50× slower here)",
+    },
+    'ndb-k': { kind: 'int', value: 'K', min: 1, default: 50, help: 'NDB bins' },
+    samples: { kind: 'int', value: 'N', min: 0, default: 8, help: 'generated samples shown in the report' },
+    seed: { kind: 'int', value: 'S', min: 0, default: 0, help: 'sampling, classifier and latent seed' },
+    backend: {
+      kind: 'choice', choices: backendChoices(NODE_BACKENDS, 'inference'), default: 'auto',
+      help: 'README.md "Backends": inference for features and notes, training for the\nclassifier (wasm trains it on cpu)',
+    },
+    out: { kind: 'string', value: 'DIR', defaultText: './eval-<date>', help: 'metrics.json, report.html, samples/' },
+  },
+  examples: ['--data data/fluidr3 --model models/mine --out eval/mine', '--data data/fluidr3 --train-notes 732 --notes 122 --steps 1000 --ndb-k 20'],
+} as const satisfies CommandSpec;
+
 /** One line for the CLI's usage list. */
-export const summary = 'evaluate a model (PA, PE, IS, FID, NDB) against held-out real notes, with a pitch classifier';
-
-const HELP = `usage: gansynth-trainer eval --data DIR [--model DIR|URL] [options]
-
-  --data DIR          dataset: NSynth json+wav / TFRecord / TFDS-prepared nsynth / a 'gansynth-trainer dataset' output (needs train + test/valid)
-  --model DIR|URL     the model to evaluate (omit for the real-data ceiling only)
-  --classifier DIR    pitch classifier directory (default DIR/pitch-classifier under --data); trained when missing
-  --train-notes N     real training notes for the classifier and the FID/NDB reference (default 1500)
-  --notes N           held-out real notes, and as many generated notes (default 300)
-  --steps N           classifier training steps (default 1500), --batch N (default 32)
-  --conv-channels L   conv blocks of a new classifier, e.g. 16,16,32,32 (the paper's small conv net; default none:
-                      an MLP over the time-pooled log-mel, since tfjs-cpu's conv backprop is ~50× slower here)
-  --ndb-k K           NDB bins (default 50)
-  --samples N         generated samples shown in the report (default 8)
-  --seed S            (default 0)
-  --backend B         auto|tensorflow|webgpu|wasm|cpu (auto: tensorflow if installed, else wasm for features and
-                      inference + cpu for classifier training: wasm cannot train)
-  --out DIR           metrics.json, report.html, samples/ (default ./eval-<date>)
-`;
-
-function int(name: string, v: string | undefined, dflt: number, min = 1): number {
-  if (v === undefined) return dflt;
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < min) throw new Error(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
-  return x;
-}
+export const summary = spec.summary;
 
 function parseChannels(text: string): number[] {
   const list = text.split(',').map((x) => Number(x.trim()));
   if (list.length === 0 || list.length > 8 || list.some((x) => !Number.isInteger(x) || x < 1 || x > 256)) {
-    throw new Error(`--conv-channels: expected up to 8 integers 1..256 separated by commas, got '${text}'`);
+    throw new CliUsageError(`--conv-channels must be up to 8 integers 1..256 separated by commas, got '${text}'`);
   }
   return list;
 }
@@ -63,54 +73,36 @@ function sample<T>(items: readonly T[], n: number, rng: SeededRandom): T[] {
 }
 
 /** Runs the command. */
-export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      data: { type: 'string' }, model: { type: 'string' }, classifier: { type: 'string' }, 'train-notes': { type: 'string' },
-      notes: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, 'ndb-k': { type: 'string' },
-      samples: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
-      'conv-channels': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return void console.log(HELP);
-  if (!values.data) throw new Error(`--data is required\n${HELP}`);
-  const seed = int('seed', values.seed, 0, 0);
-  const nTrain = int('train-notes', values['train-notes'], 1500);
-  const nEval = int('notes', values.notes, 300);
-  const steps = int('steps', values.steps, 1500);
-  const batch = int('batch', values.batch, 32);
-  const ndbK = int('ndb-k', values['ndb-k'], 50);
-  const nSamples = int('samples', values.samples, 8, 0);
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const parsed = parseOrHelp(spec, argv, io.out);
+  if (!parsed) return;
+  const { values } = parsed;
+  const data = requireOption('data', values.data, 'the dataset');
+  const { seed, steps, batch, samples: nSamples } = values;
+  const nTrain = values['train-notes'];
+  const nEval = values.notes;
+  const ndbK = values['ndb-k'];
   const out = values.out ?? `eval-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
-  const backendFlag = (values.backend ?? 'auto') as NodeBackendName | 'auto';
-  if (!['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'].includes(backendFlag)) throw new Error(`--backend: unknown backend '${backendFlag}'`);
-  let inferBackend: NodeBackendName;
-  let trainBackend: NodeBackendName;
-  if (backendFlag === 'auto') {
-    const hasTf = await useNodeBackend('tensorflow').then(() => true, () => false);
-    inferBackend = hasTf ? 'tensorflow' : 'wasm';
-    trainBackend = hasTf ? 'tensorflow' : 'cpu';
-  } else {
-    inferBackend = backendFlag;
-    trainBackend = backendFlag === 'wasm' ? 'cpu' : backendFlag;
-  }
+  const backendFlag = values.backend;
+  // The one selection policy, per purpose: inference for features and generated notes, training for the classifier
+  // (an explicit wasm trains it on cpu: wasm cannot train).
+  const inferBackend = (await selectNodeBackend(backendFlag, 'inference')).backend;
+  const trainBackend = (await selectNodeBackend(backendFlag === 'wasm' ? 'cpu' : backendFlag, 'training')).backend;
   await registerTrainingGradients();
 
   const filter = makeNoteFilter();
   const rng = new SeededRandom(seed);
-  const train = listDatasetNotes(values.data, { split: 'train', filter });
+  const train = listDatasetNotes(data, { split: 'train', filter });
   let held: NoteRef[];
   try {
-    held = listDatasetNotes(values.data, { split: 'test', filter }).notes;
+    held = listDatasetNotes(data, { split: 'test', filter }).notes;
   } catch {
-    held = listDatasetNotes(values.data, { split: 'valid', filter }).notes;
+    held = listDatasetNotes(data, { split: 'valid', filter }).notes;
   }
-  if (train.notes.length === 0 || held.length === 0) throw new Error(`${values.data}: needs notes in both the train and a held-out (test/valid) split`);
+  if (train.notes.length === 0 || held.length === 0) throw new Error(`${data}: needs notes in both the train and a held-out (test/valid) split`);
   const trainNotes = sample(train.notes, nTrain, rng);
   const heldNotes = sample(held, nEval, rng);
-  const clsDir = values.classifier ?? join(values.data, 'pitch-classifier');
+  const clsDir = values.classifier ?? join(data, 'pitch-classifier');
   const existing = existsSync(join(clsDir, CLASSIFIER_JSON)) ? readClassifierInfo(clsDir) : null;
   const convChannels = values['conv-channels'] === undefined ? [] : parseChannels(values['conv-channels']);
   if (existing && values['conv-channels'] !== undefined && existing.config.channels.join(',') !== convChannels.join(',')) {
@@ -119,13 +111,13 @@ export async function main(argv: string[]): Promise<void> {
   // A trained classifier brings its own shape; a new one is the default with the conv blocks asked for.
   const c = existing ? existing.config : { ...DEFAULT_CLASSIFIER_CONFIG, channels: convChannels };
   classifierParamShapes(c); // validates the shape (bins divisible by 2^blocks)
-  const spec = GANSYNTH_SPECTRAL;
+  const spectral = GANSYNTH_SPECTRAL;
   const t0 = performance.now();
   console.log(`eval: ${trainNotes.length} train / ${heldNotes.length} held-out real notes; backends ${inferBackend} (inference), ${trainBackend} (training)`);
 
   await useNodeBackend(inferBackend);
-  const trainX = await inputsOfNotes(trainNotes, spec, c);
-  const heldX = await inputsOfNotes(heldNotes, spec, c);
+  const trainX = await inputsOfNotes(trainNotes, spectral, c);
+  const heldX = await inputsOfNotes(heldNotes, spectral, c);
 
   let params: Record<string, tf.Tensor>;
   let classifierAccuracy: number;
@@ -148,7 +140,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (!existsSync(join(clsDir, CLASSIFIER_JSON))) {
     await saveClassifier(clsDir, params, {
-      config: c, spectral: spec, normalization: MAGENTA_NORMALIZATION, heldOutAccuracy: classifierAccuracy,
+      config: c, spectral, normalization: MAGENTA_NORMALIZATION, heldOutAccuracy: classifierAccuracy,
       provenance: { data: train.location, fingerprint: train.fingerprint, trainNotes: trainNotes.length, steps, batch, seed },
     });
   }
@@ -166,14 +158,14 @@ export async function main(argv: string[]): Promise<void> {
     try {
       const pitches = heldX.pitches;
       const { waves, sanity } = await generateNotes(model, pitches, seed + 7);
-      const genX = { pooled: await pooledInputs(waves, spec, MAGENTA_NORMALIZATION, c), pitches };
+      const genX = { pooled: await pooledInputs(waves, spectral, MAGENTA_NORMALIZATION, c), pitches };
       generated = { ...(await scoreSet(params, c, genX, reference, { ndbK, seed })), sanity: summarizeSanity(sanity) };
       for (let i = 0; i < Math.min(nSamples, waves.length); i++) {
         const wav = `samples/gen-${i}-p${pitches[i]}.wav`;
         const png = `samples/gen-${i}-p${pitches[i]}.png`;
-        writeFileSync(join(out, wav), encodeWav([waves[i]!], spec.sampleRateHz));
-        const feat = tf.tidy(() => wavesToFeatures(tf.tensor2d(waves[i]!, [1, spec.audioLengthSamples]), spec, MAGENTA_NORMALIZATION));
-        writeFileSync(join(out, png), spectrogramPng((await feat.data()) as Float32Array, spec.frames, spec.bins, 2, 0, 4));
+        writeFileSync(join(out, wav), encodeWav([waves[i]!], spectral.sampleRateHz));
+        const feat = tf.tidy(() => wavesToFeatures(tf.tensor2d(waves[i]!, [1, spectral.audioLengthSamples]), spectral, MAGENTA_NORMALIZATION));
+        writeFileSync(join(out, png), spectrogramPng((await feat.data()) as Float32Array, spectral.frames, spectral.bins, 2, 0, 4));
         feat.dispose();
         samples.push({ pitch: pitches[i]!, wav, png, sanity: sanity[i]! });
       }

@@ -5,30 +5,42 @@
  * hosted-checkpoint layout instead; `--quantize` and `--shard-bytes` write the other forms tfjs's converter
  * produces (float16, uint8/uint16 affine, many shards), so tests can serve every form the loader must read.
  */
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { generatorParamSpecs } from 'gansynth-web/engine/generator';
 import { saveModelDir } from 'gansynth-web/node/model-io';
 import { SHARD_BYTES } from 'gansynth-web/engine/model-format';
 import { type WeightQuantization, WEIGHT_QUANTIZATIONS } from 'gansynth-web/engine/weight-quantization';
 import { useNodeBackend } from 'gansynth-web/node/backends';
+import { type CommandSpec, parseCommand, parseOrHelp, requireOption } from 'gansynth-web/node/cli/common/args';
+import { type CliIo, CliUsageError, processIo } from 'gansynth-web/node/cli/common/io';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { readRunInfo } from '../train/run.ts';
 import { stageAt } from '../train/schedule.ts';
 
+/** The command's declaration: its parser and its --help (gansynth-web's common/args.ts). */
+export const spec = {
+  program: 'gansynth-trainer',
+  command: 'export',
+  summary: "export a run's EMA generator as a model directory the engine loads",
+  usage: ['RUN --out DIR [options]'],
+  positionals: true,
+  notes: 'RUN: a training run directory (gansynth-trainer train --out RUN).',
+  options: {
+    out: { kind: 'string', value: 'DIR', help: 'model directory to write (model.json, weights_manifest.json, *.bin); required' },
+    checkpoint: { kind: 'string', value: 'DIR', defaultText: "RUN's newest", help: 'a specific checkpoint' },
+    name: { kind: 'string', value: 'NAME', defaultText: "the run's config name", help: 'model name in model.json' },
+    'magenta-layout': {
+      kind: 'flag',
+      help: "write Magenta's hosted-checkpoint layout instead (EMA-suffixed names, no model.json;\nit carries no config, normalisation or to_rgb slope: loaders assume Magenta's)",
+    },
+    quantize: { kind: 'choice', value: 'DTYPE', choices: WEIGHT_QUANTIZATIONS, defaultText: 'float32', help: `store weights as ${WEIGHT_QUANTIZATIONS.join(', ')} (tfjs converter's forms)` },
+    'shard-bytes': { kind: 'int', value: 'N', min: 1, default: SHARD_BYTES, help: 'bytes per .bin shard (4 MiB; small values write many shards)' },
+  },
+  examples: ['runs/small-1 --out models/mine', 'runs/small-1 --out models/mine-q8 --quantize uint8'],
+} as const satisfies CommandSpec;
+
 /** One line for the CLI's usage list. */
-export const summary = "export a run's EMA generator as a model directory the engine loads";
-
-const HELP = `usage: gansynth-trainer export RUN --out DIR [options]
-
-  --out DIR            model directory to write (model.json, weights_manifest.json, *.bin)
-  --checkpoint DIR     a specific checkpoint (default: RUN's newest)
-  --name NAME          model name in model.json (default: the run's config name)
-  --magenta-layout     write Magenta's hosted-checkpoint layout instead (EMA-suffixed names, no model.json;
-                       it carries no config, normalisation or to_rgb slope: loaders assume Magenta's)
-  --quantize DTYPE     store weights as float16, uint8 or uint16 (tfjs converter's forms; default float32)
-  --shard-bytes N      bytes per .bin shard (default ${SHARD_BYTES}, 4 MiB; small values write many shards)
-`;
+export const summary = spec.summary;
 
 /** Options of exportRun. */
 export interface ExportOptions {
@@ -44,19 +56,11 @@ export interface ExportOptions {
   shardBytes?: number;
 }
 
-/** `--quantize` and `--shard-bytes` as ExportOptions; throws a usage error for a bad value. */
+/** `--quantize` and `--shard-bytes` as ExportOptions, checked by their declarations; a CliUsageError for a bad value. */
 export function parseExportFormat(quantize: string | undefined, shardBytes: string | undefined): Pick<ExportOptions, 'quantize' | 'shardBytes'> {
-  const out: Pick<ExportOptions, 'quantize' | 'shardBytes'> = {};
-  if (quantize !== undefined) {
-    if (!WEIGHT_QUANTIZATIONS.includes(quantize as WeightQuantization)) throw new Error(`--quantize must be one of ${WEIGHT_QUANTIZATIONS.join(', ')}, got "${quantize}"`);
-    out.quantize = quantize as WeightQuantization;
-  }
-  if (shardBytes !== undefined) {
-    const n = Number(shardBytes);
-    if (!/^\d+$/.test(shardBytes) || !Number.isSafeInteger(n) || n <= 0) throw new Error(`--shard-bytes must be a positive integer, got "${shardBytes}"`);
-    out.shardBytes = n;
-  }
-  return out;
+  const argv = [...(quantize !== undefined ? [`--quantize=${quantize}`] : []), ...(shardBytes !== undefined ? [`--shard-bytes=${shardBytes}`] : [])];
+  const { values, given } = parseCommand(spec, argv)!;
+  return { ...(given.has('quantize') ? { quantize: values.quantize } : {}), ...(given.has('shard-bytes') ? { shardBytes: values['shard-bytes'] } : {}) };
 }
 
 /** Exports; returns the files written (relative names). Needs an initialised tfjs backend. */
@@ -113,23 +117,16 @@ export async function exportRun(runDir: string, outDir: string, opts: ExportOpti
 }
 
 /** Runs the command. */
-export async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' }, checkpoint: { type: 'string' }, name: { type: 'string' }, 'magenta-layout': { type: 'boolean' },
-      quantize: { type: 'string' }, 'shard-bytes': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  if (positionals.length !== 1 || !values.out) throw new Error(`export needs RUN and --out\n${HELP}`);
-  const format = parseExportFormat(values.quantize, values['shard-bytes']);
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const parsed = parseOrHelp(spec, argv, io.out);
+  if (!parsed) return;
+  const { values, positionals, given } = parsed;
+  if (positionals.length !== 1) throw new CliUsageError(`give exactly one RUN directory, got ${positionals.length ? positionals.join(' ') : 'none'}`);
+  const out = requireOption('out', values.out, 'the model directory to write');
   await useNodeBackend('cpu');
-  const files = await exportRun(positionals[0]!, values.out, { checkpoint: values.checkpoint, name: values.name, magentaLayout: values['magenta-layout'], ...format });
-  console.error(`wrote ${files.length} files to ${values.out}: ${files.join(', ')}`);
+  const files = await exportRun(positionals[0]!, out, {
+    checkpoint: values.checkpoint, name: values.name, magentaLayout: values['magenta-layout'],
+    ...(given.has('quantize') ? { quantize: values.quantize } : {}), ...(given.has('shard-bytes') ? { shardBytes: values['shard-bytes'] } : {}),
+  });
+  io.err(`wrote ${files.length} files to ${out}: ${files.join(', ')}`);
 }

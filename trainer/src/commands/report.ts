@@ -5,25 +5,35 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeWav } from 'gansynth-web/shared/wav';
 import { featuresToWaves } from 'gansynth-web/engine/spectral';
 import { useNodeBackend } from 'gansynth-web/node/backends';
+import { type CommandSpec, parseOrHelp } from 'gansynth-web/node/cli/common/args';
+import { type CliIo, CliUsageError, processIo } from 'gansynth-web/node/cli/common/io';
 import { readMetrics } from '../train/metrics-log.ts';
 import { readSampleSets } from '../train/monitor.ts';
 import { readRunInfo } from '../train/run.ts';
 import { resolveTrainConfig } from '../train/configs.ts';
 import { type Series, spectrogramPng, svgPlot, thin } from '../train/report-assets.ts';
 
+/** The command's declaration: its parser and its --help (gansynth-web's common/args.ts). */
+export const spec = {
+  program: 'gansynth-trainer',
+  command: 'report',
+  summary: 'write an HTML report of a run: loss plots, spectrograms and audio per checkpoint',
+  usage: ['RUN [--out DIR] [--last N]'],
+  positionals: true,
+  notes: 'RUN: a training run directory (gansynth-trainer train --out RUN).',
+  options: {
+    out: { kind: 'string', value: 'DIR', defaultText: 'RUN/report', help: 'where index.html and its images/audio go' },
+    last: { kind: 'int', value: 'N', min: 1, default: 8, help: 'sample sets (checkpoints) shown, newest last' },
+  },
+  examples: ['runs/small-1', 'runs/small-1 --out /tmp/report --last 3'],
+} as const satisfies CommandSpec;
+
 /** One line for the CLI's usage list. */
-export const summary = 'write an HTML report of a run: loss plots, spectrograms and audio per checkpoint';
-
-const HELP = `usage: gansynth-trainer report RUN [--out DIR] [--last N]
-
-  --out DIR    where index.html and its images/audio go (default RUN/report)
-  --last N     sample sets (checkpoints) shown, newest last (default 8)
-`;
+export const summary = spec.summary;
 
 const PLOTS: { title: string; keys: string[] }[] = [
   { title: 'Losses (total)', keys: ['g_loss', 'd_loss'] },
@@ -85,15 +95,11 @@ ${sections.join('\n') || '<p>No samples yet.</p>'}
 }
 
 /** Runs the command. */
-export async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, last: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  if (positionals.length !== 1) throw new Error(`report needs RUN\n${HELP}`);
-  const last = values.last === undefined ? 8 : Number(values.last);
-  if (!Number.isInteger(last) || last < 1) throw new Error(`--last: '${values.last}' is not a positive integer`);
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const parsed = parseOrHelp(spec, argv, io.out);
+  if (!parsed) return;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new CliUsageError(`give exactly one RUN directory, got ${positionals.length ? positionals.join(' ') : 'none'}`);
   await useNodeBackend('cpu');
-  console.error(`wrote ${await writeReport(positionals[0]!, values.out, last)}`);
+  io.err(`wrote ${await writeReport(positionals[0]!, values.out, values.last)}`);
 }

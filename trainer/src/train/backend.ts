@@ -1,33 +1,31 @@
 /**
- * Backend choice for training. `auto` is the `gansynth` CLI's rule (src/node/backends.ts `useNodeBackend('auto')`:
- * tensorflow when tfjs-node(-gpu) is installed, else WebGPU on a hardware adapter, passing over a software one such as
- * SwiftShader by the shared `softwareAdapterName` rule), except that where the CLI would fall back to wasm, training
- * takes cpu: WASM is refused, it has no Conv2DBackpropFilter kernel, so it cannot compute weight gradients. A named
- * backend is used as asked (`webgpu` on SwiftShader included). On cpu, tfjs's Conv2DBackpropFilter is replaced by
- * ours (cpu-kernels.ts: the same results, faster).
+ * Backend choice for training: the one selection policy (gansynth-web's src/shared/backend-policy.ts, README.md
+ * "Backends") with purpose 'training', started by the `gansynth` CLI's Node runtime (src/node/backends.ts): `auto`
+ * takes tensorflow when tfjs-node(-gpu) is installed, else WebGPU on a hardware adapter, else cpu, passing over a
+ * software adapter such as SwiftShader; wasm is refused (no Conv2DBackpropFilter kernel, so no weight gradients). A
+ * named backend is used as asked (`webgpu` on SwiftShader included). On cpu, tfjs's Conv2DBackpropFilter is
+ * replaced by ours (cpu-kernels.ts: the same results, faster).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type NodeBackendName, useNodeBackend } from 'gansynth-web/node/backends';
+import { backendChoices } from 'gansynth-web/shared/backend-policy';
+import { NODE_BACKENDS, type NodeBackendName, type NodeBackendSelection, selectNodeBackend } from 'gansynth-web/node/backends';
 import { installFastCpuKernels } from './cpu-kernels.ts';
 import { registerTrainingGradients } from './gradients.ts';
 
-/** Backends the trainer accepts. */
-export const TRAIN_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'cpu'] as const;
+/** Backends the trainer accepts: 'auto' and Node's backends that can train, in the policy's order. */
+export const TRAIN_BACKENDS = backendChoices(NODE_BACKENDS, 'training');
+
+/** useTrainingBackend with the reason line of the choice. */
+export async function selectTrainingBackend(name: string): Promise<NodeBackendSelection> {
+  if (name !== 'wasm' && !(TRAIN_BACKENDS as readonly string[]).includes(name)) throw new Error(`--backend must be one of ${TRAIN_BACKENDS.join(', ')}, got '${name}'`);
+  const selection = await selectNodeBackend(name as NodeBackendName | 'auto', 'training');
+  await registerTrainingGradients();
+  await tf.ready();
+  if (selection.backend === 'cpu') installFastCpuKernels();
+  return selection;
+}
 
 /** Initialises `name` (or the first that works, for 'auto') and the gradient registry; returns the backend. */
 export async function useTrainingBackend(name: string): Promise<NodeBackendName> {
-  if (name === 'wasm') throw new Error('backend wasm cannot train (tfjs-backend-wasm has no Conv2DBackpropFilter); use cpu, webgpu or tensorflow');
-  if (!(TRAIN_BACKENDS as readonly string[]).includes(name)) throw new Error(`--backend must be one of ${TRAIN_BACKENDS.join(', ')}, got '${name}'`);
-  let chosen: NodeBackendName;
-  if (name === 'auto') {
-    // The CLI's rule (which goes on past a missing optional `webgpu` package); where it lands on wasm, cpu trains.
-    const byCliRule = await useNodeBackend('auto').catch(() => null);
-    chosen = byCliRule === 'tensorflow' || byCliRule === 'webgpu' ? byCliRule : await useNodeBackend('cpu');
-  } else {
-    chosen = await useNodeBackend(name as NodeBackendName);
-  }
-  await registerTrainingGradients();
-  await tf.ready();
-  if (chosen === 'cpu') installFastCpuKernels();
-  return chosen;
+  return (await selectTrainingBackend(name)).backend;
 }

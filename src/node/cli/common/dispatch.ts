@@ -1,6 +1,7 @@
 /**
  * The command dispatcher both CLIs use (`gansynth`: src/node/cli, `gansynth-trainer`: trainer/src/commands): each
- * command is one file `<dir>/<name>.ts` exporting `main(argv, io?)` and a one-line `summary`, found by name, so
+ * command is one file `<dir>/<name>.ts` exporting `main(argv, io?)`, a one-line `summary` and its `spec` (the
+ * option declarations its parser and --help are made from: args.ts), found by name, so
  * adding a command is adding a file (in a packed package the folder holds the built `<name>.js` instead). Errors
  * print as one line (stack with GANSYNTH_DEBUG=1) and exit 1; usage errors (CliUsageError, an unknown command, no
  * command) exit 2.
@@ -8,7 +9,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CliIo, CliUsageError, processIo } from './io.ts';
+import type { CommandSpec } from './args.ts';
+import { type CliIo, CliUsageError, processIo, reportCommandError } from './io.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
 /** A command file: TypeScript in the repository (run through tsx), JavaScript in a packed package (dist/). */
@@ -19,6 +21,8 @@ export interface CommandModule {
   main(argv: string[], io?: CliIo): Promise<void>;
   /** One line for the usage list. */
   summary?: string;
+  /** Its options, parser and --help (args.ts); every command of both CLIs has one (test/unit/cli-help.test.ts). */
+  spec?: CommandSpec;
 }
 
 /**
@@ -97,14 +101,7 @@ export function createCli(spec: CliSpec): Cli {
       await (await loadCommand(name)).main(rest, io);
       return 0;
     } catch (e) {
-      const err = e as Error;
-      io.err(`${spec.program} ${name}: ${err.message}`);
-      if (err instanceof CliUsageError) {
-        io.err(`(${spec.program} ${name} --help for usage)`);
-        return 2;
-      }
-      if (process.env.GANSYNTH_DEBUG) io.err(err.stack ?? '');
-      return 1;
+      return reportCommandError(`${spec.program} ${name}`, e, io);
     }
   };
   return { listCommands, loadCommand, usage, runCli };

@@ -35,12 +35,27 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
 }
 
+/**
+ * Prints a command's failure as both CLIs do: `PROGRAM COMMAND: message` (the stack too with GANSYNTH_DEBUG=1);
+ * a usage error adds `(PROGRAM COMMAND --help for usage)`. Returns the exit code: 2 for usage errors, else 1.
+ */
+export function reportCommandError(head: string, e: unknown, io: CliIo): number {
+  const err = e as Error;
+  io.err(`${head}: ${err?.message ?? String(e)}`);
+  if (err instanceof CliUsageError) {
+    io.err(`(${head} --help for usage)`);
+    return 2;
+  }
+  if (process.env.GANSYNTH_DEBUG) io.err(err?.stack ?? '');
+  return 1;
+}
+
 /** Parses an integer flag value in [min, max]. */
 export function intArg(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new CliUsageError(`--${flag} must be an integer, got '${value}'`);
-  if (n < min || n > max) throw new CliUsageError(`--${flag} must be in ${min}..${max}, got ${n}`);
+  if (n < min || n > max) throw new CliUsageError(`--${flag} must be ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`}, got ${n}`);
   return n;
 }
 

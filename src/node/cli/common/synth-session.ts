@@ -7,12 +7,13 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import { isSoftwareWebgpu, webgpuAdapterDescription } from '../../../engine/backend.ts';
 import { NoteRenderer } from '../../../engine/renderer.ts';
 import type { LoadedModel } from '../../../engine/weights.ts';
-import { useNodeBackend, type NodeBackendName } from '../../backends.ts';
+import { NODE_BACKENDS, type NodeBackendName, selectNodeBackend } from '../../backends.ts';
+import { backendChoices } from '../../../shared/backend-policy.ts';
 import { DEFAULT_FETCH_TIMEOUT_SEC, MAX_FETCH_TIMEOUT_SEC } from '../../http-fetch.ts';
 import { loadModelFromDisk } from '../../model-io.ts';
+import type { OptionDecls } from './args.ts';
 import { type CliIo, CliUsageError } from './io.ts';
 
 /**
@@ -21,30 +22,27 @@ import { type CliIo, CliUsageError } from './io.ts';
  */
 export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../../../models/default', import.meta.url));
 
-/** Backends the CLIs accept. */
-export const CLI_BACKENDS = ['auto', 'webgpu', 'wasm', 'cpu', 'tensorflow'] as const;
+/** Backends `gansynth` accepts: 'auto' and what Node has, in the policy's order (src/shared/backend-policy.ts). */
+export const CLI_BACKENDS = backendChoices(NODE_BACKENDS, 'inference');
 /** One of CLI_BACKENDS. */
-export type CliBackend = (typeof CLI_BACKENDS)[number];
+export type CliBackend = NodeBackendName | 'auto';
 
-/** The --model help line both commands print. */
-export const MODEL_HELP = `--model DIR|URL|default   model directory (model.json or a Magenta checkpoint) or URL; default: the built-in
-                            ${DEFAULT_MODEL_PATH}`;
-
-/** parseArgs option of --fetch-timeout-sec, to spread into a command's options. */
-export const FETCH_TIMEOUT_OPTION = { 'fetch-timeout-sec': { type: 'string' } } as const;
-
-/** The --fetch-timeout-sec help line both commands print. */
-export const FETCH_TIMEOUT_HELP = `--fetch-timeout-sec T     a model URL's download fails after T s without data (default ${DEFAULT_FETCH_TIMEOUT_SEC}, at most ${MAX_FETCH_TIMEOUT_SEC})`;
-
-/** Validates --fetch-timeout-sec (undefined: the default). */
-export function parseFetchTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const sec = Number(value);
-  if (value.trim() === '' || !Number.isFinite(sec) || sec < 0.1 || sec > MAX_FETCH_TIMEOUT_SEC) {
-    throw new CliUsageError(`--fetch-timeout-sec must be a number of seconds in 0.1..${MAX_FETCH_TIMEOUT_SEC}, got '${value}'`);
-  }
-  return sec;
-}
+/**
+ * Options `render` and `generate` share (src/node/cli/common/args.ts declarations): the model, its download
+ * timeout, the backend and the batch bound.
+ */
+export const SESSION_OPTIONS = {
+  model: {
+    kind: 'string', value: 'DIR|URL|default', help: 'model directory (model.json or a Magenta checkpoint) or URL',
+    defaultText: `the built-in model,\n${DEFAULT_MODEL_PATH}`,
+  },
+  'fetch-timeout-sec': {
+    kind: 'number', value: 'T', min: 0.1, max: MAX_FETCH_TIMEOUT_SEC, unit: 's', defaultText: String(DEFAULT_FETCH_TIMEOUT_SEC),
+    help: "a model URL's download fails after T s without data",
+  },
+  backend: { kind: 'choice', choices: CLI_BACKENDS, default: 'auto', help: 'tfjs backend; auto as README.md "Backends" says (inference)' },
+  'max-batch': { kind: 'int', value: 'N', min: 1, max: 256, defaultText: "the backend's rule", help: 'notes per generator call' },
+} as const satisfies OptionDecls;
 
 /**
  * Resolves --model: absent or 'default' = DEFAULT_MODEL_PATH, an http(s)/file URL, or an existing directory
@@ -72,19 +70,16 @@ export interface SynthSession {
 
 /**
  * Initialises the backend, loads the model (a path or URL as resolveModelArg returns) and makes its renderer at
- * `sampleRateHz`. `auto` that finds only a software WebGPU adapter (SwiftShader) switches to wasm, which is faster
- * on the same CPU, and says so through `notice`.
+ * `sampleRateHz`. The backend follows the one selection policy (`auto` passes over a software WebGPU adapter such
+ * as SwiftShader for wasm, faster on the same CPU); under `auto`, `notice` gets the reason line.
  */
 export async function openSynthSession(opts: {
   model: string; sampleRateHz: number; backend: CliBackend; maxBatch?: number; notice?: (line: string) => void;
   /** A model URL's timeout without progress, seconds (--fetch-timeout-sec). */
   fetchTimeoutSec?: number;
 }): Promise<SynthSession> {
-  let backend = await useNodeBackend(opts.backend);
-  if (opts.backend === 'auto' && backend === 'webgpu' && isSoftwareWebgpu()) {
-    opts.notice?.(`webgpu adapter is software (${webgpuAdapterDescription()}): using wasm; --backend webgpu forces it`);
-    backend = await useNodeBackend('wasm');
-  }
+  const { backend, reason } = await selectNodeBackend(opts.backend, 'inference');
+  if (opts.backend === 'auto') opts.notice?.(`backend auto: ${reason}`);
   const model = await loadModelFromDisk(opts.model, { fetchTimeoutSec: opts.fetchTimeoutSec });
   const renderer = new NoteRenderer({ model, sampleRateHz: opts.sampleRateHz, backend: 'current', maxBatch: opts.maxBatch });
   try {

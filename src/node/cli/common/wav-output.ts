@@ -6,30 +6,34 @@
  */
 import { type WavFormat, type WavLevel, type WavLevelReport, encodeLeveledWav } from '../../../shared/wav.ts';
 import { writeFileAtomic } from './file-output.ts';
+import type { OptionDecls } from './args.ts';
 import { CliUsageError } from './io.ts';
 
 /** Peak after normalisation, dBFS: 1 dB of headroom for players and lossy encoders. */
 export const NORMALIZE_PEAK_DBFS = -1;
 
-/** parseArgs options of the output flags, to spread into a command's options. */
-export const WAV_OUTPUT_OPTIONS = {
-  format: { type: 'string' }, normalize: { type: 'boolean' }, 'no-normalize': { type: 'boolean' }, gain: { type: 'string' },
-} as const;
-
-/** The output flags' lines for a command's --help (`perFile`: generate's several files, each levelled alone). */
-export function wavOutputHelp(perFile: boolean): string {
+/**
+ * The output flags' declarations (common/args.ts), to spread into a command's options (`perFile`: generate's
+ * several files, each levelled alone).
+ */
+export function wavOutputOptions(perFile: boolean) {
   const each = perFile
     ? `
-                            (each file on its own, so note i is the same file whatever --count or --pitch;
-                            float or --no-normalize keep the levels comparable across notes)`
+(each file on its own, so note i is the same file whatever --count or --pitch;
+float or --no-normalize keep the levels comparable across notes)`
     : '';
-  return `  --format pcm16|float      16-bit PCM (default), or 32-bit float (WAVE_FORMAT_IEEE_FLOAT, what Magenta's
-                            gansynth_generate writes)
-  --normalize               scale so the peak is at ${NORMALIZE_PEAK_DBFS} dBFS; the default for pcm16. float keeps raw
-                            levels unless --normalize is given (as Magenta: float loses nothing)${each}
-  --no-normalize            raw levels: pcm16 clips samples beyond full scale, float keeps them; the count is
-                            printed either way
-  --gain DB                 a fixed gain in dB on the raw levels instead of normalising (negative: --gain=-6)`;
+  return {
+    format: {
+      kind: 'string', value: 'pcm16|float', default: 'pcm16',
+      help: "16-bit PCM, or 32-bit float (WAVE_FORMAT_IEEE_FLOAT, what Magenta's\ngansynth_generate writes)",
+    },
+    normalize: {
+      kind: 'flag',
+      help: `scale so the peak is at ${NORMALIZE_PEAK_DBFS} dBFS; the default for pcm16. float keeps raw\nlevels unless --normalize is given (as Magenta: float loses nothing)${each}`,
+    },
+    'no-normalize': { kind: 'flag', help: 'raw levels: pcm16 clips samples beyond full scale, float keeps them; the count is\nprinted either way' },
+    gain: { kind: 'string', value: 'DB', help: 'a fixed gain in dB, -120..60, on the raw levels instead of normalising\n(negative: --gain=-6)' },
+  } as const satisfies OptionDecls;
 }
 
 /** Parsed output flags. */
@@ -38,7 +42,7 @@ export interface WavOutput {
   readonly level: WavLevel;
 }
 
-/** Validates the output flags (values as parseArgs returns them for WAV_OUTPUT_OPTIONS). */
+/** Validates the output flags (values as common/args.ts parses them for wavOutputOptions). */
 export function parseWavOutput(v: { format?: string; normalize?: boolean; 'no-normalize'?: boolean; gain?: string }): WavOutput {
   let format: WavFormat;
   if (v.format === undefined || v.format === 'pcm16') format = 'pcm16';

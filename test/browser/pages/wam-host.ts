@@ -111,6 +111,9 @@ async function wamRender(plan: WamPlan): Promise<WamResult> {
   }
   await ctx.resume();
   const buffer = await rendered;
+  // Reports the processor posted while rendering come first on its port (first in, first out): once this answers,
+  // the instrument has acted on them (a program change also moves the morph), before getState asks.
+  await node.getParameterInfo();
   const left = buffer.getChannelData(0);
   const right = buffer.getChannelData(1);
   const bank: Record<number, number[]> = {};

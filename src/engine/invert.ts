@@ -13,7 +13,8 @@ import { randomLatent } from './latent.ts';
 import { featuresToWaves, wavesToFeatures } from './spectral.ts';
 import { abortError } from './renderer.ts';
 import type { LoadedModel } from './weights.ts';
-import type { InversionTarget } from './invert-target.ts';
+import { type InversionTarget, prepareInversionTarget } from './invert-target.ts';
+import { decodeWav } from '../shared/wav.ts';
 import { registerInversionGradients } from './invert-gradients.ts';
 
 /** Options of {@link invertSound}; every field has a default. */
@@ -286,4 +287,31 @@ export async function invertSound(model: LoadedModel, target: InversionTarget, o
     bestStart: best.start,
     steps: o.steps,
   };
+}
+
+/** A WAV file's inversion: what `invertSound` found, and how the file was read. */
+export interface InvertedSound extends InversionResult {
+  /** The file's name, as given. */
+  readonly source: string;
+  readonly pitchSource: InversionTarget['pitchSource'];
+  /** "stereo → mono, 96000 Hz → 16000 Hz". */
+  readonly conversion: string;
+}
+
+/**
+ * Decodes WAV `bytes` (errors name `source`), prepares them (prepareInversionTarget, `pitch` if given) and inverts
+ * them: what the page, the render Worker and the CLI's callers share.
+ */
+export async function invertWavBytes(
+  model: LoadedModel, bytes: Uint8Array, source: string, options: InversionOptions & { pitch?: number } = {},
+): Promise<InvertedSound> {
+  let wav;
+  try {
+    wav = decodeWav(bytes);
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message.replace(/^decodeWav: /, '')}`);
+  }
+  const target = prepareInversionTarget(wav, model.config, { source, ...(options.pitch !== undefined ? { pitch: options.pitch } : {}) });
+  const result = await invertSound(model, target, options);
+  return { ...result, source, pitchSource: target.pitchSource, conversion: target.conversion };
 }

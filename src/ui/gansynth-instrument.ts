@@ -54,7 +54,8 @@ const API_ERROR_SHOWN_MS = 5000;
  *   source was passed over
  * @fires sound-inverted - `{preset, result}`: a WAV became a preset (dropped, chosen, or `importSound`); it is selected
  * @csspart status @csspart model @csspart presets @csspart morph @csspart performance @csspart pad @csspart panic
- * @csspart controls @csspart keyboard @csspart sound-import @csspart sound-import-cancel
+ * @csspart controls @csspart keyboard @csspart sound-import @csspart sound-record
+ *   @csspart sound-import-cancel
  */
 @customElement('gansynth-instrument')
 export class GansynthInstrument extends InstrumentSoundApi {
@@ -109,6 +110,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
     this.soundImport = new SoundImport(this, {
       addPreset: (preset) => this.sound.addPreset(preset), modelName: () => this.modelName, report: (e) => this.report(e),
       inverted: (detail) => this.fire('sound-inverted', detail), effort: () => ({ steps: this.invertSteps, starts: this.invertStarts }),
+      context: () => this.engine.context,
     });
     this.keys = new ComputerKeyboard({
       noteOn: (p, v) => this.noteOn(p, v),

@@ -45,6 +45,11 @@ export abstract class InstrumentSoundApi extends InstrumentAttributes {
     return this.soundImport.importSound(file, name, options);
   }
 
+  /** Records `seconds` (default 4.5) from the microphone and imports it as `recording N` (see importSound). */
+  recordSound(seconds?: number): Promise<Preset | undefined> {
+    return this.soundImport.record(seconds);
+  }
+
   /** Stops a sound → preset in flight (no preset is added). */
   cancelSoundImport(): void {
     this.soundImport.cancel();

@@ -8,7 +8,42 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { presetFromLatent, type Preset } from '../engine/presets.ts';
 import type { InvertedSound } from '../engine/invert.ts';
+import { encodeWav } from '../shared/wav.ts';
 import { canInvert } from './renderer-adapter.ts';
+
+/** How long "record" listens, seconds: one 4 s note and a little lead-in before it. */
+export const RECORD_SEC = 4.5;
+
+/**
+ * Records `seconds` of `stream` (a microphone's) in `ctx`: a MediaStreamAudioSourceNode into a ScriptProcessorNode
+ * (deprecated but everywhere, and its buffers reach the main thread without a worklet module), pulled through a
+ * silent gain so the microphone is not heard. Mono (the first channel). `onProgress(recordedSec)` per buffer.
+ */
+export function recordStream(ctx: AudioContext, stream: MediaStream, seconds: number, onProgress?: (recordedSec: number) => void): Promise<Float32Array> {
+  const total = Math.round(seconds * ctx.sampleRate);
+  const out = new Float32Array(total);
+  const source = ctx.createMediaStreamSource(stream);
+  const tap = ctx.createScriptProcessor(4096, 1, 1);
+  const mute = ctx.createGain();
+  mute.gain.value = 0;
+  source.connect(tap).connect(mute).connect(ctx.destination);
+  let n = 0;
+  return new Promise((resolve) => {
+    tap.onaudioprocess = (e) => {
+      const x = e.inputBuffer.getChannelData(0);
+      const take = Math.min(x.length, total - n);
+      out.set(x.subarray(0, take), n);
+      n += take;
+      onProgress?.(n / ctx.sampleRate);
+      if (n < total) return;
+      tap.onaudioprocess = null;
+      source.disconnect();
+      tap.disconnect();
+      mute.disconnect();
+      resolve(out);
+    };
+  });
+}
 
 /** What the import needs from the instrument. */
 export interface SoundImportCallbacks {
@@ -18,6 +53,8 @@ export interface SoundImportCallbacks {
   report(e: unknown): void;
   /** Steps and random starts when the caller gives none (the element's invert-steps / invert-starts). */
   effort(): { steps: number; starts: number };
+  /** The element's AudioContext (recording needs a running one). */
+  context(): BaseAudioContext | undefined;
   /** Fired when a preset was made (`sound-inverted`). */
   inverted(detail: { preset: Preset; result: InvertedSound }): void;
 }
@@ -29,6 +66,8 @@ export class SoundImport implements ReactiveController {
   /** The status line's text while inverting ('' otherwise). */
   phase = '';
   private controller: AbortController | null = null;
+  private recordings = 0;
+  private recording = false;
 
   constructor(private readonly host: ReactiveControllerHost & HTMLElement, private readonly callbacks: SoundImportCallbacks) {
     host.addController(this);
@@ -90,10 +129,48 @@ export class SoundImport implements ReactiveController {
     }
   }
 
-  /** A file input and, while inverting, the cancel button. */
+  /**
+   * Records `seconds` from the microphone (getUserMedia: the browser asks the user) and imports the recording as
+   * `recording N.wav` (its pitch by YIN). Resolves with the preset, or undefined when refused or cancelled (shown).
+   */
+  async record(seconds = RECORD_SEC): Promise<Preset | undefined> {
+    if (this.recording || this.busy) return undefined;
+    this.recording = true;
+    const name = `recording ${++this.recordings}.wav`;
+    try {
+      const ctx = this.callbacks.context();
+      if (!(typeof AudioContext !== 'undefined' && ctx instanceof AudioContext)) throw new Error('record: the instrument has no running AudioContext yet');
+      if (!navigator.mediaDevices?.getUserMedia) throw new Error('record: this page cannot use a microphone (needs a secure context)');
+      this.phase = `${name}: waiting for the microphone`;
+      this.host.requestUpdate();
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+      let samples: Float32Array;
+      try {
+        samples = await recordStream(ctx, stream, seconds, (sec) => {
+          this.phase = `${name}: recording ${sec.toFixed(1)} / ${seconds.toFixed(1)} s`;
+          this.host.requestUpdate();
+        });
+      } finally {
+        stream.getTracks().forEach((t) => t.stop());
+      }
+      this.recording = false;
+      return await this.importSound(new Blob([encodeWav([samples], ctx.sampleRate, 'float32').buffer as ArrayBuffer]), name);
+    } catch (e) {
+      this.phase = '';
+      this.host.requestUpdate();
+      this.callbacks.report(e);
+      return undefined;
+    } finally {
+      this.recording = false;
+    }
+  }
+
+  /** A file input, the record button and, while inverting, the cancel button. */
   view() {
     return html`<label part="sound-import" title="drop a WAV of one note on the instrument, or choose one: it becomes a preset">sound → preset
         <input type="file" accept=".wav,audio/wav,audio/x-wav" ?disabled=${this.busy} @change=${this.onChoose}></label>
+      <button part="sound-record" title="record a note from the microphone (${RECORD_SEC} s): it becomes a preset" ?disabled=${this.busy || this.recording}
+        @click=${() => void this.record()}>record</button>
       ${this.busy ? html`<button part="sound-import-cancel" @click=${() => this.cancel()}>cancel</button>` : nothing}`;
   }
 

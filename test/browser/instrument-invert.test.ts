@@ -3,7 +3,9 @@
  * page's own tiny seeded model, is dropped on <gansynth-instrument> (a DataTransfer with a File, as a drag from the
  * desktop delivers it). The inversion runs in the render Worker (tfjs-wasm); its progress shows in the status line;
  * a new preset named after the file appears, is selected, and its bank renders; the morph slider reaches it. A
- * silent WAV is refused with the file named; a cancelled inversion adds nothing.
+ * silent WAV is refused with the file named; a cancelled inversion adds nothing. The record button records from
+ * Chromium's fake microphone, fed a harmonic tone at A3 from a WAV file (--use-file-for-fake-audio-capture), through
+ * the real getUserMedia path: the recording's pitch is found (57) and it becomes a preset too.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,10 @@ import { initGeneratorParams } from '../../src/engine/generator.ts';
 import { NoteRenderer } from '../../src/engine/renderer.ts';
 import { randomLatent } from '../../src/engine/latent.ts';
 import { encodeWav } from '../../src/shared/wav.ts';
+import { midiToHz } from '../../src/shared/pitch.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURE_DIR } from './instrument-fixtures.ts';
 
 const skip = browserSkipReason();
 
@@ -37,6 +43,19 @@ async function knownNoteWav(): Promise<Uint8Array> {
     renderer.dispose();
     model.dispose();
   }
+}
+
+/** A harmonic tone at MIDI `pitch` (6 partials), `sec` long at 48 kHz, as 16-bit WAV bytes: the fake microphone's input. */
+function toneWav(pitch: number, sec: number): Uint8Array {
+  const rate = 48000;
+  const x = new Float32Array(Math.round(rate * sec));
+  const hz = midiToHz(pitch);
+  for (let i = 0; i < x.length; i++) {
+    let v = 0;
+    for (let h = 1; h <= 6; h++) v += Math.sin((2 * Math.PI * hz * h * i) / rate) / h;
+    x[i] = 0.3 * v;
+  }
+  return encodeWav([x], rate);
 }
 
 /** Drops `bytes` as a file named `name` on the element, as a drag from the desktop does. */
@@ -60,7 +79,12 @@ describe('sound → preset: a WAV dropped on the instrument', { skip }, () => {
 
   before(async () => {
     wav = await knownNoteWav();
-    opened = await openInstrumentPage();
+    mkdirSync(FIXTURE_DIR, { recursive: true });
+    const mic = join(FIXTURE_DIR, 'fake-microphone-a3.wav');
+    writeFileSync(mic, toneWav(57, 10));
+    opened = await openInstrumentPage({
+      extraArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${mic}`],
+    });
     page = opened.page;
     await page.evaluate((attrs) => gsTest.mount({ model: '/tiny/', workerUrl: '/static/render-worker.js', attrs }),
       { ...TEST_ATTRS, 'invert-steps': '3', 'invert-starts': '1' });
@@ -126,5 +150,19 @@ describe('sound → preset: a WAV dropped on the instrument', { skip }, () => {
     }, { b64: Buffer.from(wav).toString('base64') });
     assert.equal(result, null);
     assert.equal(await page.evaluate(() => gsTest.el.presets.length), count);
+  });
+
+  test('record: the microphone (the fake device of Chromium playing an A3 tone) becomes a preset at pitch 57', async () => {
+    const count = await page.evaluate(() => gsTest.el.presets.length as number);
+    await page.click('gansynth-instrument >> [part="sound-record"]');
+    await page.waitForFunction(() => gsTest.events.some((e) => (e.type === 'sound-inverted' && e.detail.preset.name === 'recording 1') || (e.type === 'error' && /record/.test(e.detail.message))), undefined, { timeout: 120_000 });
+    const event = await page.evaluate(() => gsTest.events.find((e) => (e.type === 'sound-inverted' && e.detail.preset.name === 'recording 1') || (e.type === 'error' && /record/.test(e.detail.message))));
+    assert.equal(event!.type, 'sound-inverted', JSON.stringify(event!.detail));
+    assert.equal(event!.detail.result.pitch, 57);
+    assert.equal(event!.detail.result.pitchSource, 'f0');
+    assert.match(event!.detail.result.conversion, /^mono, \d+ Hz → 16000 Hz$/);
+    assert.equal(await page.evaluate(() => gsTest.el.presets.length), count + 1);
+    const phases = await page.evaluate(() => (window as any).phases as string[]);
+    assert.ok(phases.some((p) => /^recording 1\.wav: recording [\d.]+ \/ 4\.5 s$/.test(p)), `recording progress shown: ${phases.slice(-8).join(' | ')}`);
   });
 });

@@ -4,7 +4,8 @@
  * (the `@tensorflow/tfjs` union does), and its `register_all_gradients` cannot load in Node (a directory import), so
  * the configs tfjs-core ships are imported one by one; bundlers and tsx resolve them. Comparisons and logical ops
  * (the IF's phase wrapping, leaky ReLU's mask) are piecewise constant: zero gradient, registered here (tfjs has none).
- * Registration is global and idempotent: a gradient already registered (by the trainer, or tfjs) is left alone.
+ * Registration is global and idempotent: a gradient already registered (by the trainer, or tfjs) is left alone,
+ * except the four fixed below (GatherV2, Cumsum, Atan2, Sqrt), which replace tfjs's: same values where those work.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { addGradConfig } from '@tensorflow/tfjs-core/dist/gradients/Add_grad.js';
@@ -113,11 +114,10 @@ const SQRT_GRADIENT: tf.GradConfig = {
   gradFunc: (dy, saved) => ({ x: () => tf.div(dy as tf.Tensor, tf.mul(tf.maximum(tf.sqrt(saved[0]!), 1e-12), 2)) }),
 };
 
+/** Ours where tfjs's fails the inversion: registered over any other (same values where tfjs's is defined). */
+const FIXED_CONFIGS: readonly tf.GradConfig[] = [GATHER_GRADIENT, CUMSUM_GRADIENT, ATAN2_GRADIENT, SQRT_GRADIENT];
+
 const CONFIGS: readonly tf.GradConfig[] = [
-  GATHER_GRADIENT,
-  CUMSUM_GRADIENT,
-  ATAN2_GRADIENT,
-  SQRT_GRADIENT,
   addGradConfig,
   addNGradConfig,
   batchMatMulGradConfig,
@@ -162,6 +162,7 @@ let registered = false;
 /** Registers the gradients the inversion needs, once per realm (page, Worker, process). */
 export function registerInversionGradients(): void {
   if (registered) return;
+  for (const cfg of FIXED_CONFIGS) if (tf.getGradient(cfg.kernelName) !== cfg) tf.registerGradient(cfg);
   for (const cfg of CONFIGS) if (!tf.getGradient(cfg.kernelName)) tf.registerGradient(cfg);
   for (const kernelName of PIECEWISE_CONSTANT_KERNELS) {
     if (tf.getGradient(kernelName)) continue;

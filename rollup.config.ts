@@ -44,6 +44,15 @@ function modulesUnder(dir: string): string[] {
 const bareImport = (id: string, _importer: string | undefined, isResolved: boolean): boolean =>
   !isResolved && !/^(\.|\/|\0)/.test(id);
 
+/**
+ * tfjs-core's gradient configs (src/engine/invert-gradients.ts) are ESM with extensionless relative imports, which
+ * plain Node cannot load from node_modules; the library build bundles them (and the tfjs-core modules they import,
+ * which share tfjs's engine and registries through its globals) instead of leaving them to the installer.
+ */
+const TFJS_GRADIENT_MODULE = /^@tensorflow\/tfjs-core\/dist\/gradients\//;
+const libraryExternal = (id: string, importer: string | undefined, isResolved: boolean): boolean =>
+  !TFJS_GRADIENT_MODULE.test(id) && !(importer?.includes('/node_modules/') && /^\./.test(id)) && bareImport(id, importer, isResolved);
+
 // The outputs start empty: a module left from an earlier build (a renamed or deleted source) would be packed.
 for (const out of ['dist', 'trainer/dist']) rmSync(out, { recursive: true, force: true });
 
@@ -51,9 +60,13 @@ const builds: RollupOptions[] = [];
 if (existsSync('src/index.ts')) {
   builds.push({
     input: [resolve('src/index.ts'), ...['shared', 'engine', 'midi', 'node'].flatMap((d) => modulesUnder(join('src', d)))],
-    output: { dir: 'dist', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
-    external: bareImport,
-    plugins: [ts()],
+    output: {
+      dir: 'dist', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src',
+      // The bundled tfjs-core modules go to dist/vendor/: npm pack drops every folder named node_modules.
+      entryFileNames: (chunk) => (chunk.name.includes('node_modules/') ? `${chunk.name.replace(/^(.*\/)?node_modules\//, 'vendor/')}.js` : '[name].js'),
+    },
+    external: libraryExternal,
+    plugins: [ts(), nodeResolve({ extensions: ['.js'] })],
     onwarn,
   });
 }

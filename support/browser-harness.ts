@@ -54,7 +54,7 @@ export interface OpenedPage {
  * Bundles `entry` (a .ts file importing our sources) to ESM, serves it with an HTML page that loads it,
  * and opens the page. `extraMounts` adds folders (e.g. a model directory) to the server.
  */
-export async function openTestPage(entry: string, opts: { extraMounts?: Mount[]; html?: string } = {}): Promise<OpenedPage> {
+export async function openTestPage(entry: string, opts: { extraMounts?: Mount[]; html?: string; extraArgs?: string[] } = {}): Promise<OpenedPage> {
   const exe = chromiumPath();
   if (!exe) throw new Error('no Chromium');
   const outDir = join(TEST_OUT_DIR, 'bundles', basename(entry).replace(/\.ts$/, ''));
@@ -80,7 +80,7 @@ export async function openTestPage(entry: string, opts: { extraMounts?: Mount[];
     { prefix: '/', dir: outDir },
   ];
   const { server, url } = await startStaticServer(mounts);
-  const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: exe, args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])], headless: true });
   const page = await browser.newPage();
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));

@@ -51,9 +51,10 @@ export async function bundleRuntime(): Promise<string> {
  * Opens the instrument test page with the tiny model at /tiny/, the runtime at /worklet/ and /static/, and
  * `extraMounts` (e.g. the repo's models/ for a bench).
  */
-export async function openInstrumentPage(opts: { extraMounts?: Mount[] } = {}): Promise<OpenedPage> {
+export async function openInstrumentPage(opts: { extraMounts?: Mount[]; extraArgs?: string[] } = {}): Promise<OpenedPage> {
   const [modelDir, staticDir] = await Promise.all([writeTinyModel(), bundleRuntime()]);
   const opened = await openTestPage(join(REPO_ROOT, 'support/pages/instrument-page.ts'), {
+    ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}),
     extraMounts: [
       ...(opts.extraMounts ?? []),
       { prefix: '/tiny/', dir: modelDir },

@@ -4,7 +4,8 @@
  * (the Worker aborts it between batches and its promise rejects with an AbortError).
  */
 import { abortError, type RenderOptions } from './renderer.ts';
-import type { FromRenderWorker, RenderPort, RenderWorkerInfo, ToRenderWorker, WorkerRendererOptions } from './worker-protocol.ts';
+import type { FromRenderWorker, RenderPort, RenderWorkerInfo, ToRenderWorker, WorkerInvertOptions, WorkerRendererOptions } from './worker-protocol.ts';
+import type { InvertedSound } from './invert.ts';
 
 export type { RenderWorkerInfo, WorkerRendererOptions } from './worker-protocol.ts';
 
@@ -22,6 +23,19 @@ interface Pending {
   cleanup(): void;
 }
 
+/** Options of {@link RenderWorkerClient.invert}: the Worker's options plus page-side ones (never posted). */
+export interface ClientInvertOptions extends WorkerInvertOptions {
+  signal?: AbortSignal;
+  onStep?: (p: { step: number; steps: number; bestLoss: number; bestDistanceDb: number }) => void;
+}
+
+interface PendingInversion {
+  resolve(r: InvertedSound): void;
+  reject(e: Error): void;
+  onStep?: ClientInvertOptions['onStep'];
+  cleanup(): void;
+}
+
 /** Talks to a render Worker (or any RenderPort serving attachRenderWorker). */
 export class RenderWorkerClient {
   private readonly port: RenderPort;
@@ -29,6 +43,7 @@ export class RenderWorkerClient {
   private readonly options: WorkerRendererOptions;
   private readonly onLoadProgress: RenderWorkerClientOptions['onLoadProgress'];
   private readonly pending = new Map<number, Pending>();
+  private readonly inversions = new Map<number, PendingInversion>();
   private nextId = 1;
   private info: RenderWorkerInfo | null = null;
   private initWaiter: { resolve(i: RenderWorkerInfo): void; reject(e: Error): void } | null = null;
@@ -99,6 +114,24 @@ export class RenderWorkerClient {
     });
   }
 
+  /**
+   * Sound → preset in the Worker (invert.ts invertWavBytes on the Worker's model and backend): `bytes` (a WAV file,
+   * copied, then transferred) named `source`. Steps are reported through `onStep`; `signal` cancels (AbortError).
+   */
+  invert(bytes: Uint8Array, source: string, opts: ClientInvertOptions = {}): Promise<InvertedSound> {
+    if (!this.info) return Promise.reject(new Error('RenderWorkerClient: call initialize() first'));
+    if (opts.signal?.aborted) return Promise.reject(abortError('inversion aborted'));
+    const id = this.nextId++;
+    const { signal, onStep, ...options } = opts;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.send({ type: 'cancel', id });
+      signal?.addEventListener('abort', onAbort);
+      this.inversions.set(id, { resolve, reject, onStep, cleanup: () => signal?.removeEventListener('abort', onAbort) });
+      const copy = bytes.slice().buffer;
+      this.port.postMessage({ type: 'invert', id, bytes: copy, source, options } satisfies ToRenderWorker, [copy]);
+    });
+  }
+
   /** Aborts pending renders, frees the Worker's tensors, and terminates a Worker this client started. */
   dispose(): void {
     for (const p of this.pending.values()) {
@@ -106,6 +139,11 @@ export class RenderWorkerClient {
       p.reject(abortError('render worker disposed'));
     }
     this.pending.clear();
+    for (const p of this.inversions.values()) {
+      p.cleanup();
+      p.reject(abortError('render worker disposed'));
+    }
+    this.inversions.clear();
     this.send({ type: 'dispose' });
     this.port.removeEventListener('message', this.listener);
     this.ownedWorker?.terminate();
@@ -141,6 +179,17 @@ export class RenderWorkerClient {
         p.resolve(p.bank);
         return;
       }
+      case 'invert-step':
+        this.inversions.get(m.id)?.onStep?.({ step: m.step, steps: m.steps, bestLoss: m.bestLoss, bestDistanceDb: m.bestDistanceDb });
+        return;
+      case 'inverted': {
+        const p = this.inversions.get(m.id);
+        if (!p) return;
+        this.inversions.delete(m.id);
+        p.cleanup();
+        p.resolve(m.result);
+        return;
+      }
       case 'error': {
         const err = m.name === 'AbortError' ? abortError(m.message) : Object.assign(new Error(`render worker: ${m.message}`), { name: m.name });
         if (m.id === null) {
@@ -148,9 +197,10 @@ export class RenderWorkerClient {
           this.initWaiter = null;
           return;
         }
-        const p = this.pending.get(m.id);
+        const p = this.pending.get(m.id) ?? this.inversions.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        this.inversions.delete(m.id);
         p.cleanup();
         p.reject(err);
         return;

@@ -6,6 +6,7 @@ import { selectBackendExplained } from './backend.ts';
 import { filesFetch } from './model-files.ts';
 import { NoteRenderer } from './renderer.ts';
 import { type LoadedModel, loadModel } from './weights.ts';
+import { invertWavBytes } from './invert.ts';
 import type { FromRenderWorker, RenderPort, ToRenderWorker, WorkerRendererOptions } from './worker-protocol.ts';
 
 /**
@@ -86,6 +87,26 @@ export function attachRenderWorker(port: RenderPort): () => void {
               onNote: (pitch, samples, index) => post({ type: 'note', id: m.id, pitch, index, samples }, [samples.buffer]),
             });
             post({ type: 'done', id: m.id });
+          } catch (e) {
+            fail(m.id, e);
+          } finally {
+            renders.delete(m.id);
+          }
+        })();
+        return;
+      }
+      case 'invert': {
+        const controller = new AbortController();
+        renders.set(m.id, controller);
+        void (async () => {
+          try {
+            if (!ready) throw new Error('render worker: invert before init');
+            await ready;
+            const result = await invertWavBytes(model!, new Uint8Array(m.bytes), m.source, {
+              ...m.options, signal: controller.signal,
+              onStep: (p) => post({ type: 'invert-step', id: m.id, step: p.step, steps: p.steps, bestLoss: p.bestLoss, bestDistanceDb: p.bestDistanceDb }),
+            });
+            post({ type: 'inverted', id: m.id, result });
           } catch (e) {
             fail(m.id, e);
           } finally {

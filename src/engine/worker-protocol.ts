@@ -4,6 +4,15 @@
  */
 import type { BackendChoice } from './backend.ts';
 import type { ResamplerOptions } from './resample.ts';
+import type { InvertedSound } from './invert.ts';
+
+/** invertWavBytes options that survive structured cloning. */
+export interface WorkerInvertOptions {
+  steps?: number;
+  starts?: number;
+  seed?: number;
+  pitch?: number;
+}
 
 /** NoteRenderer options that survive structured cloning: the model is a URL the Worker fetches. */
 export interface WorkerRendererOptions {
@@ -47,6 +56,8 @@ export interface RenderWorkerInfo {
 export type ToRenderWorker =
   | { type: 'init'; options: WorkerRendererOptions }
   | { type: 'render'; id: number; latent: Float32Array; pitches: number[]; priority: number[] }
+  /** Sound → preset (invert.ts invertWavBytes): the WAV file's bytes (transferred) and its name; cancelled by 'cancel'. */
+  | { type: 'invert'; id: number; bytes: ArrayBuffer; source: string; options: WorkerInvertOptions }
   | { type: 'cancel'; id: number }
   | { type: 'dispose' };
 
@@ -57,6 +68,9 @@ export type FromRenderWorker =
   | { type: 'progress'; loadedBytes: number; totalBytes: number }
   | { type: 'note'; id: number; pitch: number; index: number; samples: Float32Array }
   | { type: 'done'; id: number }
+  /** One inversion step (InversionProgress without the per-start losses). */
+  | { type: 'invert-step'; id: number; step: number; steps: number; bestLoss: number; bestDistanceDb: number }
+  | { type: 'inverted'; id: number; result: InvertedSound }
   /** id null: an init failure. name 'AbortError' for superseded or cancelled renders. */
   | { type: 'error'; id: number | null; name: string; message: string };
 

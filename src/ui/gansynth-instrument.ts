@@ -16,6 +16,7 @@ import type { PresetAction } from './preset-bar.ts';
 import type { ControlTarget } from './midi-controls.ts';
 import { playingLatency } from './midi-clock.ts';
 import { SoundController } from './sound-controller.ts';
+import { SoundImport } from './sound-import.ts';
 import { InstrumentSoundApi } from './instrument-sound-api.ts';
 import { ModelLoader, type LoadedModelInfo } from './model-loader.ts';
 import type { ModelChoice } from './model-picker.ts';
@@ -51,8 +52,10 @@ const API_ERROR_SHOWN_MS = 5000;
  * @fires model-loaded - `{backend, modelName, label, url, notice, reused}`: a model now plays (after boot and each
  *   change; its bank renders next unless `reused`: a fallback to the model already playing); `notice` says why a
  *   source was passed over
+ * @fires sound-inverted - `{preset, result}`: a WAV became a preset (dropped, chosen, or `importSound`); it is selected
  * @csspart status @csspart model @csspart presets @csspart morph @csspart performance @csspart pad @csspart panic
- * @csspart controls @csspart keyboard
+ * @csspart controls @csspart keyboard @csspart sound-import @csspart sound-record
+ *   @csspart sound-import-cancel
  */
 @customElement('gansynth-instrument')
 export class GansynthInstrument extends InstrumentSoundApi {
@@ -81,6 +84,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
   @state() private octave = 60;
   private readonly engine: AudioEngineController;
   protected readonly sound: SoundController;
+  protected readonly soundImport: SoundImport;
   private readonly keys: ComputerKeyboard;
   private started: Promise<void> | undefined;
 
@@ -102,6 +106,11 @@ export class GansynthInstrument extends InstrumentSoundApi {
       modelName: () => this.modelName,
       report: (e) => this.report(e),
       presetsChanged: () => this.fire('presets-changed', { presets: this.presets, presetBank: this.presetBank }),
+    });
+    this.soundImport = new SoundImport(this, {
+      addPreset: (preset) => this.sound.addPreset(preset), modelName: () => this.modelName, report: (e) => this.report(e),
+      inverted: (detail) => this.fire('sound-inverted', detail), effort: () => ({ steps: this.invertSteps, starts: this.invertStarts }),
+      context: () => this.engine.context,
     });
     this.keys = new ComputerKeyboard({
       noteOn: (p, v) => this.noteOn(p, v),
@@ -273,6 +282,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
 
   private install({ renderer, source }: LoadedModelInfo): void {
     this.engine.useRenderer(renderer);
+    this.soundImport.renderer = renderer;
     if (renderer.latentSize !== this.sound.bank.latentSize) this.sound.bank.latentSize = renderer.latentSize;
     this.modelName = renderer.modelName ?? source.label;
     this.untrained = renderer.untrained ?? false;
@@ -307,7 +317,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
     const names = bank.presets.map((p) => p.name);
     return html`
       <status-line part="status" .backend=${e.backend} .backendReason=${e.backendReason} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
-        .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${this.loader.progressText || (e.phase === 'ready' ? '' : e.phase)}
+        .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${this.soundImport.phase || this.loader.progressText || (e.phase === 'ready' ? '' : e.phase)}
         .notice=${this.loader.notice} .midi=${midi.state === 'enabled' ? `${midi.inputs.length} input(s)` : midi.state}
         .latency=${e.context ? playingLatency(e.context, this.midiLatencyMs) : undefined} .error=${this.errorText}></status-line>
       <model-picker part="model" .value=${this.loader.pickerValue(this.model)} ?busy=${this.loader.progressText !== ''}
@@ -331,7 +341,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
           @input=${(ev: Event) => (this.volume = Number((ev.target as HTMLInputElement).value))}></label>
         <label>release <input type="range" min="0.01" max="3" step="0.01" .value=${String(this.release)}
           @input=${(ev: Event) => (this.release = Number((ev.target as HTMLInputElement).value))}></label>
-        <span>computer keys: A … ; from C${this.octave / 12 - 1}, Z / X octave</span>
+        <span>computer keys: A … ; from C${this.octave / 12 - 1}, Z / X octave</span> ${this.soundImport.view()}
       </div>
       <piano-keyboard part="keyboard" .low=${this.low} .high=${this.high} .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
         @note-on=${(ev: CustomEvent<{ pitch: number; velocity: number }>) => { void this.resume(); this.noteOn(ev.detail.pitch, ev.detail.velocity); }}

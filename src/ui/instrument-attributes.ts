@@ -44,6 +44,9 @@ export class InstrumentAttributes extends LitElement {
   @property({ type: Number }) release = 0.3;
   /** Held notes crossfade to the new sound of a preset change or morph over this long, seconds 0..2 (0: they keep the old one). */
   @property({ type: Number, attribute: 'swap-crossfade-sec' }) swapCrossfadeSec = 0.08;
+  /** Sound → preset (a dropped WAV): gradient steps and random starts of the inversion (the CLI's defaults are 60 and 4). */
+  @property({ type: Number, attribute: 'invert-steps' }) invertSteps = 30;
+  @property({ type: Number, attribute: 'invert-starts' }) invertStarts = 2;
   /** Render in a Web Worker loaded from this URL (the built render-worker.js); empty: on the main thread. */
   @property({ attribute: 'worker-url' }) workerUrl = '';
   /** Where dist/worklet/processor.js is served; default: next to the library. */

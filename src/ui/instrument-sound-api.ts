@@ -8,10 +8,12 @@ import type { PresetBankFile } from './bank-file.ts';
 import { InstrumentAttributes } from './instrument-attributes.ts';
 import type { ControlBindings, ControlTarget } from './midi-controls.ts';
 import type { SoundController } from './sound-controller.ts';
+import type { SoundImport } from './sound-import.ts';
 
 /** See the module comment; `<gansynth-instrument>` extends it. */
 export abstract class InstrumentSoundApi extends InstrumentAttributes {
   protected abstract readonly sound: SoundController;
+  protected abstract readonly soundImport: SoundImport;
   /** Runs `f`; an error is shown and fired, and rethrown to the caller when `rethrow`. */
   protected abstract guard(f: () => void, rethrow?: boolean): void;
   /** True once the element started its audio (a bank may render). */
@@ -32,6 +34,25 @@ export abstract class InstrumentSoundApi extends InstrumentAttributes {
   set presetBank(file: PresetBankFile) {
     this.guard(() => (this.sound.presetBank = file)); // validates everything before replacing anything
     if (this.booted) void this.sound.renderNow();
+  }
+
+  /**
+   * Sound → preset: inverts a WAV of one note (`name` defaults to the File's name) with the playing model, in the
+   * render Worker when there is one; the preset (named after the file) is added, selected and rendered. Resolves with
+   * it, or undefined when cancelled or refused (the reason is in the status line and an `error` event).
+   */
+  importSound(file: Blob, name?: string, options?: { steps?: number; starts?: number; pitch?: number }): Promise<Preset | undefined> {
+    return this.soundImport.importSound(file, name, options);
+  }
+
+  /** Records `seconds` (default 4.5) from the microphone and imports it as `recording N` (see importSound). */
+  recordSound(seconds?: number): Promise<Preset | undefined> {
+    return this.soundImport.record(seconds);
+  }
+
+  /** Stops a sound → preset in flight (no preset is added). */
+  cancelSoundImport(): void {
+    this.soundImport.cancel();
   }
 
   /** Switches to a preset (index or name) and re-renders the bank; resolves when it is fully rendered. */

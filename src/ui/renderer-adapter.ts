@@ -6,7 +6,8 @@
 import { selectBackendExplained, type BackendChoice } from '../engine/backend.ts';
 import { NoteRenderer } from '../engine/renderer.ts';
 import { loadModel, type LoadedModel } from '../engine/weights.ts';
-import { RenderWorkerClient } from '../engine/worker-client.ts';
+import { type ClientInvertOptions, RenderWorkerClient } from '../engine/worker-client.ts';
+import { type InvertedSound, invertWavBytes } from '../engine/invert.ts';
 import { filesFetch, type ModelFileMap } from '../engine/model-files.ts';
 import type { BankRenderer, RenderBankOptions } from './audio-engine-controller.ts';
 
@@ -37,8 +38,18 @@ export function createBankRenderer(options: RendererOptions): BankRenderer {
   return options.workerUrl ? new WorkerBankRenderer(options, backend) : new MainThreadBankRenderer(options, backend);
 }
 
+/** A renderer that can also turn a WAV file into a latent (sound → preset) on its model and backend. */
+export interface SoundInverter {
+  invert(bytes: Uint8Array, source: string, options: ClientInvertOptions): Promise<InvertedSound>;
+}
+
+/** True when `r` can invert sounds (both renderers made here can; a host's own BankRenderer may not). */
+export function canInvert(r: unknown): r is SoundInverter {
+  return typeof (r as Partial<SoundInverter> | undefined)?.invert === 'function';
+}
+
 /** RenderWorkerClient: the generator runs in a Worker, so rendering never blocks the page. */
-class WorkerBankRenderer implements BankRenderer {
+class WorkerBankRenderer implements BankRenderer, SoundInverter {
   backend = '';
   backendReason = '';
   modelName: string | undefined;
@@ -69,13 +80,18 @@ class WorkerBankRenderer implements BankRenderer {
     await this.client.renderBank(latent, pitches, { signal: o.signal, onNote: (pitch, samples) => o.onNote(pitch, samples, rate) });
   }
 
+  /** In the Worker, like the renders. */
+  invert(bytes: Uint8Array, source: string, options: ClientInvertOptions): Promise<InvertedSound> {
+    return this.client.invert(bytes, source, options);
+  }
+
   dispose(): void {
     this.client.dispose();
   }
 }
 
 /** NoteRenderer with the model loaded here, so the model's name and training state are known. */
-class MainThreadBankRenderer implements BankRenderer {
+class MainThreadBankRenderer implements BankRenderer, SoundInverter {
   backend = '';
   backendReason = '';
   modelName: string | undefined;
@@ -108,6 +124,12 @@ class MainThreadBankRenderer implements BankRenderer {
     if (!this.renderer) throw new Error('renderer not initialised');
     const rate = this.options.sampleRateHz;
     await this.renderer.renderBank(latent, pitches, { signal: o.signal, onNote: (pitch, samples) => o.onNote(pitch, samples, rate) });
+  }
+
+  /** On the page's thread: invertSound yields a macrotask between steps, so the page stays responsive between them. */
+  invert(bytes: Uint8Array, source: string, options: ClientInvertOptions): Promise<InvertedSound> {
+    if (!this.model) return Promise.reject(new Error('renderer not initialised'));
+    return invertWavBytes(this.model, bytes, source, options);
   }
 
   dispose(): void {

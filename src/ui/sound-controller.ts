@@ -114,6 +114,14 @@ export class SoundController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** Adds `preset` (renamed if its name is taken), selects it, announces the bank change and renders it. */
+  async addPreset(preset: Preset): Promise<void> {
+    this.bank.append([preset]);
+    this.callbacks.presetsChanged();
+    this.host.requestUpdate();
+    await this.renderNow();
+  }
+
   /** The bank as a saved file holds it. */
   get presetBank(): PresetBankFile {
     return presetBankFileOf(this.bank, this.controls);

@@ -100,7 +100,7 @@ test('the tarballs hold built JavaScript and no sources; the install has no dev 
 
 test('the installed commands list their commands (found as built .js files)', { skip }, () => {
   // `--help` prints the usage and exits 0.
-  assert.match(ok(run('npx', ['--no-install', 'gansynth', '--help'], project), 'npx gansynth --help'), /^\s+generate\s.*\n\s+render\s/m);
+  assert.match(ok(run('npx', ['--no-install', 'gansynth', '--help'], project), 'npx gansynth --help'), /^\s+generate\s.*\n\s+invert\s.*\n\s+render\s/m);
   const trainerHelp = ok(run('npx', ['--no-install', 'gansynth-trainer', '--help'], project), 'npx gansynth-trainer --help');
   for (const c of ['dataset', 'train', 'export', 'eval']) assert.match(trainerHelp, new RegExp(`^\\s+${c}\\s`, 'm'), `gansynth-trainer --help lacks ${c}`);
 });
@@ -118,6 +118,17 @@ test('npx gansynth generate runs from the installed package (a tiny model, wasm 
   assert.deepEqual(readdirSync(out), ['gansynth-p60-s3.wav']);
   const wav = decodeWav(readFileSync(join(out, 'gansynth-p60-s3.wav')));
   assert.ok(wav.channels[0]!.length > 0 && wav.channels[0]!.some((v) => v !== 0), 'a silent or empty note');
+});
+
+test('npx gansynth invert runs from the installed package (tfjs-core gradient modules bundled in dist/vendor)', { skip }, () => {
+  const preset = join(project, 'preset.json');
+  const args = ['--no-install', 'gansynth', 'invert', join(project, 'notes', 'gansynth-p60-s3.wav'), '--model', join(dir, 'tiny-model'),
+    '--out', preset, '--steps', '1', '--starts', '1', '--backend', 'wasm'];
+  const stdout = ok(run('npx', args, project), 'npx gansynth invert');
+  assert.match(stdout, /final spectral distance [\d.]+ dB/);
+  const bank = JSON.parse(readFileSync(preset, 'utf8')) as { presets: { name: string; latent: number[] }[] };
+  assert.equal(bank.presets[0]!.name, 'gansynth-p60-s3');
+  assert.equal(bank.presets[0]!.latent.length, 256);
 });
 
 test('npx gansynth-trainer dataset --limit 4 renders four notes from the installed package', { skip }, () => {

@@ -15,6 +15,7 @@ import { attachRenderWorker } from '../../src/engine/worker-host.ts';
 import { RenderWorkerClient } from '../../src/engine/worker-client.ts';
 import type { RenderPort } from '../../src/engine/worker-protocol.ts';
 import { randomLatent } from '../../src/engine/latent.ts';
+import { encodeWav } from '../../src/shared/wav.ts';
 
 const dir = resolve(import.meta.dirname, '../../.test-out/renderer-worker/tiny');
 let server: Server;
@@ -76,4 +77,31 @@ test('worker client: a bad model URL fails initialize with the loader message', 
   client.dispose();
   ch.port1.close();
   ch.port2.close();
+});
+
+test('worker client: sound → preset in the Worker (steps reported, the WAV named in errors, cancel)', async () => {
+  const ch = new MessageChannel();
+  attachRenderWorker(ch.port1 as unknown as RenderPort);
+  const client = new RenderWorkerClient(ch.port2 as unknown as RenderPort, { model: `${url}/model/`, sampleRateHz: 16000, backend: 'current' });
+  try {
+    await assert.rejects(client.invert(new Uint8Array(4), 'x.wav'), /initialize\(\) first/);
+    await client.initialize();
+    const [note] = [...(await client.renderBank(randomLatent(9), [60])).values()];
+    const wav = encodeWav([note!], 16000, 'float32');
+    const steps: number[] = [];
+    const result = await client.invert(wav, 'gansynth-p60-s9.wav', { steps: 2, starts: 1, onStep: (p) => steps.push(p.step) });
+    assert.deepEqual(steps, [0, 1, 2]);
+    assert.equal(result.pitch, 60);
+    assert.equal(result.pitchSource, 'file name');
+    assert.equal(result.latent.length, 256);
+    assert.ok(wav.length > 0, 'the caller keeps its bytes (a copy is transferred)');
+    await assert.rejects(client.invert(encodeWav([new Float32Array(16000)], 16000), 'hush.wav'), /render worker: hush\.wav: is silent/);
+    const c = new AbortController();
+    const cancelled = client.invert(wav, 'gansynth-p60-s9.wav', { steps: 50, starts: 1, signal: c.signal, onStep: () => c.abort() });
+    await assert.rejects(cancelled, { name: 'AbortError' });
+  } finally {
+    client.dispose();
+    ch.port1.close();
+    ch.port2.close();
+  }
 });

@@ -39,7 +39,9 @@ export async function registerTrainingGradients(): Promise<void> {
   if (registered) return;
   // Already registered when tfjs-core's register_all_gradients ran (the @tensorflow/tfjs union, or a bundle such as
   // bench/gpu's that imports it): then there is no node_modules folder to scan, and nothing to add but the gradients below.
-  if (!tf.getGradient('Conv2D')) await registerFromTfjsCoreFolder();
+  // AvgPool, not Conv2D: the latent inversion (src/engine/invert-gradients.ts) registers Conv2D and the other ops it
+  // needs, and a process that ran it first (npm run bench runs invert before training) still needs the rest.
+  if (!tf.getGradient('AvgPool')) await registerFromTfjsCoreFolder();
   if (!tf.getGradient('AvgPoolGrad')) tf.registerGradient(AVG_POOL_GRAD_GRADIENT);
   for (const kernelName of COMPARISON_KERNELS) {
     if (tf.getGradient(kernelName)) continue;
@@ -62,7 +64,7 @@ async function registerFromTfjsCoreFolder(): Promise<void> {
     const mod = (await import(pathToFileURL(join(gradDir, file)).href)) as Record<string, unknown>;
     for (const value of Object.values(mod)) {
       const cfg = value as tf.GradConfig | undefined;
-      if (cfg && typeof cfg === 'object' && typeof cfg.kernelName === 'string') tf.registerGradient(cfg);
+      if (cfg && typeof cfg === 'object' && typeof cfg.kernelName === 'string' && !tf.getGradient(cfg.kernelName)) tf.registerGradient(cfg);
     }
   }
 }

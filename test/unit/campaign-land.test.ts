@@ -17,7 +17,7 @@ import { midiToHz } from '../../src/shared/pitch.ts';
 import { encodeWav } from '../../src/shared/wav.ts';
 import { initDiscriminatorParams } from '../../trainer/src/model/discriminator.ts';
 import { writeCompactCheckpoint } from '../../trainer/src/train/compact-checkpoint.ts';
-import type { RunInfo } from '../../trainer/src/train/run.ts';
+import type { RunInfo } from '../../trainer/src/train/run-info.ts';
 import { TEST_MODEL, cpuTraining, testTrainConfig } from '../../trainer/test/train-fixtures.ts';
 import { landCampaign } from '../../bench/gpu/land.ts';
 import { replaceDefaultModel } from '../../bench/gpu/land-model.ts';

@@ -16,7 +16,8 @@ import { latestCheckpoint, loadCheckpoint } from '../src/train/checkpoint.ts';
 import { BatcherTrainData } from '../src/train/batcher-data.ts';
 import { readCompactCheckpoint, readCompactHeader, writeCompactCheckpoint } from '../src/train/compact-checkpoint.ts';
 import { readMetrics } from '../src/train/metrics-log.ts';
-import { readRunInfo, runTraining } from '../src/train/run.ts';
+import { readRunInfo } from '../src/train/run-info.ts';
+import { runTraining } from '../src/train/run.ts';
 import { TEST_MODEL, cpuTraining, testData, testTrainConfig } from './train-fixtures.ts';
 import { syntheticFeatures } from '../../support/training-features.ts';
 

@@ -15,7 +15,7 @@ import { initDiscriminatorParams } from '../model/discriminator.ts';
 import { type CheckpointMeta, type CheckpointTensors, latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
 import { COMPACT_DTYPES, readCompactHeader, writeCompactCheckpoint } from '../train/compact-checkpoint.ts';
 import { TRAIN_CONFIGS, type TrainConfig, resolveTrainConfig } from '../train/configs.ts';
-import { type RunInfo, readRunInfo } from '../train/run.ts';
+import { type RunInfo, readRunInfo } from '../train/run-info.ts';
 
 /** The command's declaration: its parser and its --help (gansynth-web's common/args.ts). */
 export const spec = {

@@ -15,7 +15,8 @@ import { GANSYNTH_SPECTRAL, MAGENTA_NORMALIZATION } from 'gansynth-web/shared/mo
 import { SeededRandom } from 'gansynth-web/shared/random';
 import { encodeWav } from 'gansynth-web/shared/wav';
 import { makeNoteFilter } from '../data/nsynth-filter.ts';
-import { listDatasetNotes, type NoteRef } from '../data/source.ts';
+import type { NoteRef } from '../data/listing.ts';
+import { listDatasetNotes } from '../data/source.ts';
 import { registerTrainingGradients } from '../train/gradients.ts';
 import { CLASSIFIER_JSON, loadClassifier, pooledInputs, readClassifierInfo, saveClassifier } from '../eval/classifier-io.ts';
 import { classifyAll, fitClassifier, generateNotes, inputsOfNotes, ndbVector, scoreSet, type SetScores } from '../eval/evaluate.ts';

@@ -14,7 +14,7 @@ import { useNodeBackend } from 'gansynth-web/node/backends';
 import { type CommandSpec, parseCommand, parseOrHelp, requireOption } from 'gansynth-web/node/cli/common/args';
 import { type CliIo, CliUsageError, processIo } from 'gansynth-web/node/cli/common/io';
 import { latestCheckpoint, loadCheckpoint } from '../train/checkpoint.ts';
-import { readRunInfo } from '../train/run.ts';
+import { readRunInfo } from '../train/run-info.ts';
 import { stageAt } from '../train/schedule.ts';
 
 /** The command's declaration: its parser and its --help (gansynth-web's common/args.ts). */

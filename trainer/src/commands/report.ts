@@ -13,7 +13,7 @@ import { type CommandSpec, parseOrHelp } from 'gansynth-web/node/cli/common/args
 import { type CliIo, CliUsageError, processIo } from 'gansynth-web/node/cli/common/io';
 import { readMetrics } from '../train/metrics-log.ts';
 import { readSampleSets } from '../train/monitor.ts';
-import { readRunInfo } from '../train/run.ts';
+import { readRunInfo } from '../train/run-info.ts';
 import { resolveTrainConfig } from '../train/configs.ts';
 import { type Series, spectrogramPng, svgPlot, thin } from '../train/report-assets.ts';
 

@@ -16,7 +16,7 @@ import { SeededRandom } from 'gansynth-web/shared/random';
 import { computeFeatures, featureSize } from './features.ts';
 import { decodeHalf, encodeHalf } from './float16.ts';
 import { NORMALIZER_DEFAULTS, RangeAccumulator, type NormalizerFile } from './normalizer.ts';
-import type { NoteRef } from './source.ts';
+import type { NoteRef } from './listing.ts';
 
 /** Bumped when the feature computation changes meaning, so old caches are rebuilt. */
 const FEATURE_VERSION = 'raw-logmel-melif/1';

@@ -8,42 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeExample } from './example-proto.ts';
-import { nsynthNoteFromExample, type NsynthMeta } from './nsynth.ts';
+import type { DatasetListing, ListOptions, NoteRef } from './listing.ts';
+import { nsynthNoteFromExample } from './nsynth.ts';
 import { EXAMPLES_JSON, loadNsynthAudio, nsynthWavPath, readNsynthIndex } from './nsynth-json.ts';
 import { findTfdsNsynthDir, listTfdsNsynthNotes } from './tfds-nsynth.ts';
-import type { TfRecordReadOptions } from './tfrecord.ts';
 import { scanTfRecordNotes, type RecordDecoder } from './tfrecord-notes.ts';
-
-/** A note whose audio loads on demand. */
-export interface NoteRef {
-  meta: NsynthMeta;
-  /** Where the audio is, for messages: the WAV's path, or `TFRECORD@BYTE_OFFSET`. */
-  source: string;
-  /** The audio (first channel); throws naming `source` when it is unreadable or corrupt. */
-  load(): Float32Array;
-}
-
-/** A listed dataset. */
-export interface DatasetListing {
-  notes: NoteRef[];
-  /**
-   * Identifies the data: sha256 over the index (examples.json bytes, the TFRecord's path, size and mtime, or TFDS's
-   * dataset_info.json bytes and each shard's path, size and mtime), the kept note names, and each wav's size and
-   * mtime. A re-render therefore invalidates caches even when its bytes happen to be equal; that errs on the safe side.
-   */
-  fingerprint: string;
-  /** Where the notes were read from. */
-  location: string;
-}
-
-/** Options of {@link listDatasetNotes}. */
-export interface ListOptions {
-  /** Which split when `path` holds `nsynth-<split>/` directories or is TFDS-prepared. Default 'train'. */
-  split?: string;
-  filter?: (m: NsynthMeta) => boolean;
-  /** TFRecord corrupt-record handling (default 'skip', with a warning per record). */
-  tfrecord?: TfRecordReadOptions;
-}
 
 /** Record decoding of NSynth's own TFRecords (nsynth.ts: examples.json's field names as features). */
 const NSYNTH_DECODER: RecordDecoder = Object.freeze({

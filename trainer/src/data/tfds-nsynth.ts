@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeExample, type ExampleFeatures } from './example-proto.ts';
+import type { DatasetListing, ListOptions } from './listing.ts';
 import { NSYNTH_FAMILIES, NSYNTH_QUALITIES, NSYNTH_SOURCES, type NsynthMeta } from './nsynth.ts';
-import type { DatasetListing, ListOptions } from './source.ts';
 import {
   TFDS_NSYNTH_AUDIO_SAMPLES, TFDS_NSYNTH_CONFIGS, TFDS_NSYNTH_VERSIONS, checkFeatureSpec, checkTfmdSchema, expectedNsynthFeatures,
   flattenFeatureSpec, type TfdsNsynthConfig,

@@ -4,8 +4,8 @@
  * cache asks for it, so a 70 GB file costs one pass and one record in memory at a time.
  */
 import type { Hash } from 'node:crypto';
+import type { NoteRef } from './listing.ts';
 import type { NsynthMeta } from './nsynth.ts';
-import type { NoteRef } from './source.ts';
 import { readTfRecordAt, readTfRecords, type TfRecordReadOptions } from './tfrecord.ts';
 
 /** How a layout turns a record's bytes into a note; both throw naming the feature when a record does not fit. */

@@ -8,7 +8,7 @@ import { featuresToWaves } from 'gansynth-web/engine/spectral';
 import type { LoadedModel } from 'gansynth-web/engine/weights';
 import { MAGENTA_NORMALIZATION, type SpectralConfig } from 'gansynth-web/shared/model-config';
 import { SeededRandom } from 'gansynth-web/shared/random';
-import type { NoteRef } from '../data/source.ts';
+import type { NoteRef } from '../data/listing.ts';
 import { pooledInputs, stackPooled } from './classifier-io.ts';
 import { frechetDistance, inceptionScore, numberOfDifferentBins, pitchAccuracy, pitchEntropy, type NdbResult, type WithCi } from './metrics.ts';
 import { classify, initClassifierParams, trainClassifier, type ClassifierConfig } from './pitch-classifier.ts';

@@ -22,7 +22,7 @@ import { crc32c } from '../data/crc32c.ts';
 import { decodeHalf, encodeHalf } from '../data/float16.ts';
 import { type CheckpointMeta, type CheckpointTensors, assertFiniteValues, writeFileAtomic } from './checkpoint.ts';
 import { validateTrainConfig } from './configs.ts';
-import type { RunInfo } from './run.ts';
+import type { RunInfo } from './run-info.ts';
 
 /** `format` of a compact checkpoint's header. */
 export const COMPACT_FORMAT = 'gansynth-compact-checkpoint/1';

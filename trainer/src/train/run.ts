@@ -1,33 +1,21 @@
 /**
- * A training run on disk (RUN/): run.json (what was trained on what), checkpoints/, metrics.jsonl, samples/.
- * `runTraining` starts a run, resumes the newest checkpoint, or continues a compact checkpoint brought from
+ * A training run on disk (RUN/): run.json (what was trained on what; run-info.ts), checkpoints/, metrics.jsonl,
+ * samples/. `runTraining` starts a run, resumes the newest checkpoint, or continues a compact checkpoint brought from
  * another machine (compact-checkpoint.ts); trains to a step/image target, checkpoints every N steps (and/or
  * seconds) and at the end, and stops cleanly (checkpoint first) when `shouldStop()` turns true. Each save can
  * also replace a compact checkpoint file: the copy that travels. The caller holds the run directory's lock
  * (run-lock.ts `withRunLock`; the train command takes it before it prepares data).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { NormalizationConfig } from 'gansynth-web/shared/model-config';
-import { latestCheckpoint, writeFileAtomic } from './checkpoint.ts';
+import { latestCheckpoint } from './checkpoint.ts';
 import { type CompactOptions, readCompactCheckpoint, readCompactHeader, writeCompactCheckpoint } from './compact-checkpoint.ts';
 import type { TrainConfig } from './configs.ts';
 import type { TrainData } from './data-source.ts';
 import { appendMetrics, truncateMetrics } from './metrics-log.ts';
 import { writeMonitorSamples } from './monitor.ts';
+import { type RunInfo, readRunInfo, writeRunInfo } from './run-info.ts';
 import { type StepMetrics, Trainer } from './trainer-loop.ts';
-
-/** RUN/run.json. */
-export interface RunInfo {
-  format: 'gansynth-trainer-run/1';
-  config: string;
-  seed: number;
-  data: string;
-  normalization: NormalizationConfig;
-  createdAt: string;
-  /** The full training config (so runs with custom configs can be reported and resumed). */
-  trainConfig: TrainConfig;
-}
 
 /** Options of runTraining. */
 export interface RunOptions {
@@ -62,20 +50,6 @@ export interface RunOptions {
   info?: Record<string, unknown>;
 }
 
-/** Reads RUN/run.json. */
-export function readRunInfo(runDir: string): RunInfo {
-  const p = join(runDir, 'run.json');
-  if (!existsSync(p)) throw new Error(`${runDir}: not a training run (no run.json)`);
-  let info: RunInfo;
-  try {
-    info = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
-  } catch (e) {
-    throw new Error(`${p}: not valid JSON (${(e as Error).message}); the run's description is damaged`);
-  }
-  if (!info || typeof info !== 'object' || typeof info.config !== 'string') throw new Error(`${p}: not a run description (no "config" name)`);
-  return info;
-}
-
 /** Trains; returns the final step count, images seen and why it stopped. */
 export async function runTraining(o: RunOptions): Promise<{ step: number; images: number; reason: 'target' | 'done' | 'stopped'; checkpoint: string | null }> {
   if (!(Number.isInteger(o.checkpointEverySteps) && o.checkpointEverySteps >= 1)) throw new Error(`checkpoint interval must be an integer ≥ 1, got ${o.checkpointEverySteps}`);
@@ -103,14 +77,14 @@ export async function runTraining(o: RunOptions): Promise<{ step: number; images
       for (const group of Object.values(state.tensors)) for (const t of Object.values(group)) t.dispose();
       throw new Error(`${o.resumeFrom} is a run of config "${info.config}", not "${o.cfg.name}"`);
     }
-    writeFileAtomic(join(o.runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+    writeRunInfo(o.runDir, info);
     truncateMetrics(o.runDir, 0);
     trainer = Trainer.restore(state, o.data, o.resumeFrom);
   } else {
     const info: RunInfo = {
       format: 'gansynth-trainer-run/1', config: o.cfg.name, seed: o.seed, data: o.dataLabel, normalization: o.normalization, createdAt: new Date().toISOString(), trainConfig: o.cfg,
     };
-    writeFileAtomic(join(o.runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+    writeRunInfo(o.runDir, info);
     truncateMetrics(o.runDir, 0);
     trainer = Trainer.create(o.cfg, o.seed, o.data);
   }

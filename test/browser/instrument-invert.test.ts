@@ -119,6 +119,13 @@ describe('sound → preset: a WAV dropped on the instrument', { skip }, () => {
     assert.equal(presets.at(-1)!.name, 'gansynth-p60-s100');
     assert.equal(presets.at(-1)!.model, 'tiny test model');
     assert.equal(presets.at(-1)!.latent.length, 256);
+    // Any 256 numbers would pass the line above: the new preset holds the inversion's latent, number for number.
+    const same = await page.evaluate(() => {
+      const r = gsTest.events.find((e) => e.type === 'sound-inverted')!.detail.result.latent as Float32Array;
+      const z = gsTest.el.presets.at(-1)!.latent as number[];
+      return z.length === r.length && z.every((v, i) => v === r[i]);
+    });
+    assert.equal(same, true, 'the preset is the inverted latent');
     assert.equal(await page.evaluate(() => gsTest.el.selectedPreset), presetsBefore, 'the new preset is selected');
     assert.ok(await page.evaluate(() => gsTest.events.some((e) => e.type === 'presets-changed')), 'presets-changed fired');
     const phases = await page.evaluate(() => (window as any).phases as string[]);

@@ -9,10 +9,12 @@ import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useNodeBackend } from '../../src/node/backends.ts';
-import { saveModelDir } from '../../src/node/model-io.ts';
+import { loadModelFromDisk, saveModelDir } from '../../src/node/model-io.ts';
 import { initGeneratorParams } from '../../src/engine/generator.ts';
 import { TINY_CONFIG } from '../../src/shared/model-config.ts';
-import { encodeWav } from '../../src/shared/wav.ts';
+import { decodeWav, encodeWav } from '../../src/shared/wav.ts';
+import { invertSound } from '../../src/engine/invert.ts';
+import { prepareInversionTarget } from '../../src/engine/invert-target.ts';
 import { readPresetBankFile } from '../../src/engine/presets.ts';
 import { runCli } from '../../src/node/cli/index.ts';
 import { parseInvertArgs } from '../../src/node/cli/invert.ts';
@@ -53,6 +55,17 @@ test('invert writes a bank file with one preset named after the WAV, printing th
   assert.equal(presets[0]!.name, 'gansynth-p55-s7');
   assert.equal(presets[0]!.model, 'tiny cli test');
   assert.equal((presets[0]!.latent as number[]).length, 256);
+  // Any 256 numbers would pass the line above: the preset holds the inversion's own latent (same model, target and
+  // seed, the CLI's default 1; the descent is deterministic on one backend).
+  const model = await loadModelFromDisk(MODEL);
+  try {
+    const wav = join(OUT, 'notes', 'gansynth-p55-s7.wav');
+    const target = prepareInversionTarget(decodeWav(readFileSync(wav)), model.config, { source: 'gansynth-p55-s7.wav' });
+    const result = await invertSound(model, target, { steps: 3, starts: 2, seed: 1 });
+    assert.deepEqual(presets[0]!.latent, Array.from(result.latent), 'the preset is the inverted latent');
+  } finally {
+    model.dispose();
+  }
 });
 
 test('invert refuses bad input naming the file, and bad arguments naming the flag', async () => {

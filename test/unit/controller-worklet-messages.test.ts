@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { BankMessage, ToWorklet } from '../../src/shared/protocol.ts';
 import { AudioEngineController, type BankRenderer, type RenderBankOptions } from '../../src/ui/audio-engine-controller.ts';
 import type { VoiceLink } from '../../src/ui/voice-link.ts';
+import { findLoopRegion } from '../../src/shared/loop.ts';
 import { syntheticNote } from './worklet-fixtures.ts';
 
 const RATE_HZ = 48000;
@@ -71,7 +72,9 @@ test('a re-rendered pitch is posted with the swap alignment against the previous
   assert.equal(swap.fromBankId, banks[0]!.bankId);
   assert.ok(Math.abs(swap.offsetFrames - 60) <= 1 && swap.correlation > 0.99, JSON.stringify(swap));
   assert.notEqual(banks[1]!.samples, delayed, 'the worklet gets a copy; the controller keeps its note for displays');
+  // Both sides of the next line are the message's own loop object: the region itself is pinned to the note's.
   assert.deepEqual(ctl.notes.get(57)?.loop, banks[1]!.loop);
+  assert.deepEqual(banks.map((b) => b.loop), [findLoopRegion(first, RATE_HZ), findLoopRegion(delayed, RATE_HZ)], 'each note is posted with its loop region');
 
   const bad = syntheticNote(220);
   bad[500] = NaN;

@@ -30,16 +30,37 @@ function stateWithoutInfo(dir: string): unknown {
   return s;
 }
 
+/** `inner`, counting the real batches drawn from it. */
+function counting(inner: TrainData): TrainData & { batches: number } {
+  const d = {
+    pitches: inner.pitches,
+    batches: 0,
+    nextBatch(n: number): RealBatch {
+      d.batches++;
+      return inner.nextBatch(n);
+    },
+    cursor: () => inner.cursor(),
+    restore: (c: unknown) => inner.restore(c),
+  };
+  return d;
+}
+
 test('interrupted + resumed run is bit-identical to an uninterrupted one', async () => {
   const straight = join(root, 'straight');
   const resumed = join(root, 'resumed');
-  const a = await runTraining({ ...common, runDir: straight, data: testData(), targetSteps: 4, checkpointEverySteps: 2 });
+  const straightData = counting(testData());
+  const a = await runTraining({ ...common, runDir: straight, data: straightData, targetSteps: 4, checkpointEverySteps: 2 });
   assert.deepEqual([a.step, a.images, a.reason], [4, 8, 'target']);
   const b1 = await runTraining({ ...common, runDir: resumed, data: testData(), targetSteps: 2, checkpointEverySteps: 100 });
   assert.equal(b1.step, 2);
   // A fresh data object and trainer: everything comes back from the checkpoint on disk.
-  const b2 = await runTraining({ ...common, runDir: resumed, data: testData(), targetSteps: 4, checkpointEverySteps: 100 });
+  const resumedData = counting(testData());
+  const b2 = await runTraining({ ...common, runDir: resumed, data: resumedData, targetSteps: 4, checkpointEverySteps: 100 });
   assert.equal(b2.step, 4);
+  // Training is deterministic, so a second run that ignored the checkpoint and started over would end identical too:
+  // the resumed run must have trained steps 3–4 only (half the straight run's batches).
+  assert.ok(straightData.batches > 0);
+  assert.equal(resumedData.batches * 2, straightData.batches, `batches drawn: resumed ${resumedData.batches}, straight ${straightData.batches}`);
   const ca = latestCheckpoint(straight)!;
   const cb = latestCheckpoint(resumed)!;
   assert.ok(readFileSync(join(ca, 'tensors.bin')).equals(readFileSync(join(cb, 'tensors.bin'))), 'weights, EMA and Adam moments bitwise equal');

@@ -86,7 +86,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
   bar?.start(plan.length, 0);
   const report = await renderSoundfontDataset(plan, outDir, { ...config, workers, onProgress: (done) => bar?.update(done) });
   bar?.stop();
-  console.log(`rendered ${report.rendered} notes (train ${report.perSplit.train}, valid ${report.perSplit.valid}, test ${report.perSplit.test}), dropped ${report.dropped.length} silent, in ${report.seconds.toFixed(1)} s = ${report.rendersPerSec.toFixed(2)} renders/s on ${workers} worker(s) → ${outDir}`);
+  console.log(`rendered ${report.rendered} notes (train ${report.perSplit.train}, valid ${report.perSplit.valid}, test ${report.perSplit.test}), dropped ${report.dropped.length} silent, in ${report.seconds.toFixed(1)} s = ${report.rendersPerSec.toFixed(2)} renders/s on ${report.workers} worker(s) → ${outDir}`);
 }
 
 async function fromFolder(inDir: string, out: string | undefined, options: Partial<FolderDatasetConfig>, progress: boolean): Promise<void> {

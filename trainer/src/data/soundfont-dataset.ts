@@ -167,6 +167,8 @@ export interface SoundfontDatasetReport {
   perSplit: Record<Split, number>;
   seconds: number;
   rendersPerSec: number;
+  /** Worker threads that rendered: the option, or fewer when there are fewer program groups to hand out. */
+  workers: number;
 }
 
 /** The export condition under which `gansynth-web/...` resolves to the library's sources (root package.json). */
@@ -271,5 +273,5 @@ export async function renderSoundfontDataset(
     dropped,
   };
   writeFileSync(join(outDir, 'dataset.json'), JSON.stringify(summary, null, 1) + '\n');
-  return { rendered, dropped, perSplit, seconds, rendersPerSec: notes.length / seconds };
+  return { rendered, dropped, perSplit, seconds, rendersPerSec: notes.length / seconds, workers: pool.length };
 }

@@ -152,7 +152,7 @@ test('the GUI in the host page: status, presets, parameters both ways, keyboard 
   const status = await page.evaluate(() => document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!);
   assert.match(status, /backend: wasm/);
   assert.match(status, /model: tiny test model/);
-  const options = await page.evaluate(() => [...document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelectorAll('select[part=preset] option')].map((o) => o.textContent));
+  const options = await page.evaluate(() => Array.from(document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelectorAll('select[part=preset] option'), (o) => o.textContent));
   assert.deepEqual(options, ['seed 1', 'seed 2', 'seed 3', 'seed 4']);
   // GUI → host parameter: choosing a preset sets it, and the morph follows (polled back from the processor).
   await page.evaluate(() => {

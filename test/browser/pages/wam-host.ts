@@ -48,7 +48,11 @@ export interface PluginInstance {
     destroy(): void;
   };
   descriptor: Record<string, unknown>;
-  instrument: { sound: { bank: { position: number; selected: number } }; engine: { notes: Map<number, { samples: Float32Array }>; backend: string }; status: { error: string } };
+  instrument: {
+    sound: { bank: { position: number; selected: number } };
+    engine: { notes: Map<number, { samples: Float32Array }>; backend: string; stats(): Promise<{ activeVoices: number }> };
+    status: { error: string };
+  };
   whenBankReady(): Promise<void>;
   createGui(): Promise<HTMLElement>;
 }

@@ -176,3 +176,19 @@ test('the GUI in the host page: status, presets, parameters both ways, keyboard 
   await page.mouse.up();
   await page.screenshot({ path: join(REPO_ROOT, '.test-out/wam-gui.png'), clip: (await gui.boundingBox())! });
 });
+
+test('pitch: a full bend up with bendRangeSemitones 12 plays the pitch\'s note an octave up (twice the rate), sample for sample', { skip, timeout: 120_000 }, async () => {
+  const pitch = TEST_LOW + 1;
+  const on = 6000;
+  const events = [midi([0xe0, 0x7f, 0x7f], 2000), midi([0x90, pitch, 127], on), midi([0x80, pitch, 0], 40000)];
+  const r = await render({
+    frames: 48000, sampleRateHz: RATE_HZ, initialState: OPTIONS, events, parameters: { volumeDb: 0, bendRangeSemitones: 12 },
+    bankPitches: [pitch],
+  });
+  const bank = r.bank[pitch]!;
+  const attackFrames = Math.round(0.002 * RATE_HZ);
+  // Bend +1 × 12 semitones = a ratio of exactly 2: output frame k reads buffer frame 2k (integer positions: exact).
+  for (let k = attackFrames + 1; k < attackFrames + 2000; k++) {
+    assert.ok(Math.abs(r.left[on + k]! - bank[2 * k]!) < 1e-5, `frame ${on + k} = note[${2 * k}] (${r.left[on + k]} vs ${bank[2 * k]})`);
+  }
+});

@@ -18,16 +18,11 @@ import { runCli } from '../../src/node/cli/index.ts';
 import { parseGenerateArgs } from '../../src/node/cli/generate.ts';
 import { DEFAULT_MODEL_PATH } from '../../src/node/cli/common/synth-session.ts';
 import { randomLatent } from '../../src/engine/latent.ts';
+import { captureIo } from './support/cli-io.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-generate');
 const MODEL = join(OUT, 'tiny-model');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
 
 before(async () => {
   rmSync(OUT, { recursive: true, force: true });
@@ -38,7 +33,7 @@ before(async () => {
 });
 
 test('generate writes one 16-bit WAV per note at the requested rate, reproducibly', async () => {
-  const c = capture();
+  const c = captureIo();
   const args = ['generate', '--model', MODEL, '--pitch', '48,60', '--count', '2', '--seed', '7', '--out', join(OUT, 'a'), '--backend', 'wasm', '--rate', '44100'];
   assert.equal(await runCli(args, c.io), 0, c.err.join('\n'));
   const files = readdirSync(join(OUT, 'a')).sort();
@@ -50,7 +45,7 @@ test('generate writes one 16-bit WAV per note at the requested rate, reproducibl
   assert.ok(wav.channels[0]!.some((v) => v !== 0));
   assert.match(c.out.join('\n'), /4 notes in [\d.]+ s/);
   // Note i depends on seed + i only: --seed 8 --count 1 reproduces the second note byte for byte.
-  const c2 = capture();
+  const c2 = captureIo();
   assert.equal(await runCli(['generate', '--model', MODEL, '--pitch', '60', '--seed', '8', '--out', join(OUT, 'b'), '--backend', 'wasm', '--rate', '44100'], c2.io), 0);
   assert.deepEqual(readFileSync(join(OUT, 'b', 'gansynth-p60-s8.wav')), readFileSync(join(OUT, 'a', 'gansynth-p60-s8.wav')));
 });
@@ -81,7 +76,7 @@ test('generate writes each note as soon as it is rendered (a run killed half-way
 });
 
 test('generate --backend auto skips a software WebGPU adapter (SwiftShader here) for wasm', async () => {
-  const c = capture();
+  const c = captureIo();
   assert.equal(await runCli(['generate', '--model', MODEL, '--pitch', '30', '--out', join(OUT, 'auto'), '--rate', '16000'], c.io), 0, c.err.join('\n'));
   const line = c.out.find((l) => l.startsWith('model ')) ?? '';
   // The rule: tensorflow when tfjs-node is installed, else a hardware WebGPU adapter, else wasm (never cpu, never a
@@ -118,10 +113,10 @@ test('generate: clear errors for bad arguments', async () => {
   // No --model: the package's models/default (resolved from the source tree, not the cwd).
   assert.equal(parseGenerateArgs(['--out', OUT])!.model, join(ROOT, 'models/default'));
   assert.equal(parseGenerateArgs(['--out', OUT, '--model', 'default'])!.model, DEFAULT_MODEL_PATH);
-  const c = capture();
+  const c = captureIo();
   assert.equal(await runCli(['generate', '--model', MODEL, '--out', OUT, '--pitch', '200'], c.io), 2);
   assert.match(c.err.join('\n'), /^gansynth generate: --pitch must be in 24..84, got 200/);
-  const u = capture();
+  const u = captureIo();
   assert.equal(await runCli(['frobnicate'], u.io), 2);
   assert.match(u.err[0]!, /unknown command 'frobnicate'. Commands: .*generate/);
 });

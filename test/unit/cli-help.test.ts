@@ -9,17 +9,12 @@ import assert from 'node:assert/strict';
 import { type CommandSpec, type OptionDecl, formatHelp, runScript } from '../../src/node/cli/common/args.ts';
 import * as gansynth from '../../src/node/cli/index.ts';
 import * as trainer from '../../trainer/src/cli.ts';
+import { captureIo } from './support/cli-io.ts';
 
 const CLIS = [
   { program: 'gansynth', cli: gansynth, commands: ['generate', 'invert', 'render'] },
   { program: 'gansynth-trainer', cli: trainer, commands: ['checkpoint', 'dataset', 'eval', 'export', 'features', 'report', 'train'] },
 ] as const;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
 
 /** The declared default as --help must show it, or undefined when the option has none. */
 function shownDefault(d: OptionDecl): string | undefined {
@@ -39,7 +34,7 @@ async function commands(): Promise<{ program: string; name: string; spec: Comman
       assert.equal(mod.spec.command, name);
       assert.equal(mod.summary, mod.spec.summary, `${program} ${name}: the usage list shows the spec's summary`);
       const run = async (argv: string[]) => {
-        const c = capture();
+        const c = captureIo();
         return { ...c, code: await cli.runCli([name, ...argv], c.io) };
       };
       all.push({ program, name, spec: mod.spec, run });
@@ -124,10 +119,10 @@ test('scripts outside the CLIs (bench/training-profile.ts, campaign:land) parse,
       if (dflt !== undefined) assert.ok(help.includes(`default ${dflt}`), `${head} --${option} shows its default`);
     }
     let ran = false;
-    const c = capture();
+    const c = captureIo();
     assert.equal(await runScript(spec, ['--no-such-option'], async () => void (ran = true), c.io), 2);
     assert.deepEqual(c.err, [`${head}: Unknown option '--no-such-option'`, `(${head} --help for usage)`]);
-    const h = capture();
+    const h = captureIo();
     assert.equal(await runScript(spec, ['--help'], async () => void (ran = true), h.io), 0);
     assert.equal(h.out.join('\n'), help);
     assert.equal(ran, false, 'neither ran the script');

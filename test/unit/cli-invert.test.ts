@@ -19,16 +19,11 @@ import { readPresetBankFile } from '../../src/engine/presets.ts';
 import { runCli } from '../../src/node/cli/index.ts';
 import { parseInvertArgs } from '../../src/node/cli/invert.ts';
 import { DEFAULT_MODEL_PATH } from '../../src/node/cli/common/synth-session.ts';
+import { captureIo } from './support/cli-io.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.test-out/cli-invert');
 const MODEL = join(OUT, 'tiny-model');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
-}
 
 before(async () => {
   rmSync(OUT, { recursive: true, force: true });
@@ -40,9 +35,9 @@ before(async () => {
 });
 
 test('invert writes a bank file with one preset named after the WAV, printing the loss per step and the distance', async () => {
-  const gen = capture();
+  const gen = captureIo();
   assert.equal(await runCli(['generate', '--model', MODEL, '--pitch', '55', '--seed', '7', '--out', join(OUT, 'notes'), '--backend', 'wasm'], gen.io), 0, gen.err.join('\n'));
-  const c = capture();
+  const c = captureIo();
   const preset = join(OUT, 'preset.json');
   const code = await runCli(['invert', join(OUT, 'notes', 'gansynth-p55-s7.wav'), '--model', MODEL, '--out', preset, '--steps', '3', '--starts', '2', '--backend', 'wasm'], c.io);
   assert.equal(code, 0, c.err.join('\n'));
@@ -71,12 +66,12 @@ test('invert writes a bank file with one preset named after the WAV, printing th
 test('invert refuses bad input naming the file, and bad arguments naming the flag', async () => {
   const silent = join(OUT, 'silent.wav');
   writeFileSync(silent, encodeWav([new Float32Array(32000)], 16000));
-  const c = capture();
+  const c = captureIo();
   assert.equal(await runCli(['invert', silent, '--model', MODEL, '--out', join(OUT, 'x.json'), '--backend', 'wasm'], c.io), 1);
   assert.match(c.err.join('\n'), /gansynth invert: silent\.wav: is silent/);
   const notWav = join(OUT, 'text.wav');
   writeFileSync(notWav, 'hello');
-  const c2 = capture();
+  const c2 = captureIo();
   assert.equal(await runCli(['invert', notWav, '--model', MODEL, '--out', join(OUT, 'x.json'), '--backend', 'wasm'], c2.io), 1);
   assert.match(c2.err.join('\n'), /text\.wav: not a RIFF\/WAVE file/);
   assert.throws(() => parseInvertArgs(['a.wav']), /--out is required/);

@@ -47,15 +47,20 @@ export function writeFileSynced(path: string, data: Uint8Array | string, flags =
   }
 }
 
+/** Opens `path` read-only and fsyncs it (a file's data, or a directory's entries). */
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** fsync of a directory makes a rename in it durable; some platforms cannot open a directory for it (harmless there). */
 export function fsyncDir(dir: string): void {
   try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsyncPath(dir);
   } catch {
     /* the rename itself is still atomic */
   }
@@ -140,14 +145,7 @@ function fsyncTree(dir: string): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) fsyncTree(path);
-    else {
-      const fd = openSync(path, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
+    else fsyncPath(path);
   }
   fsyncDir(dir);
 }

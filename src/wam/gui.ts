@@ -65,7 +65,7 @@ export class GansynthWamGui extends LitElement {
     const inst = this.instrument;
     if (!inst) return html`<h2>GANSynth</h2>`;
     const s = inst.status;
-    const names = inst.sound.bank.presets.map((p) => p.name);
+    const names = inst.presetNames();
     const spec = new Map(paramSpecs(names).map((p) => [p.id, p]));
     const slider = (id: ParamId, step: number, show: (v: number) => string) => {
       const p = spec.get(id)!;

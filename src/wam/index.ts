@@ -52,7 +52,6 @@ export default class GansynthWam extends WebAudioModule<GansynthWamNode> {
     await node._initialize();
     const instrument = new WamInstrument(node, ctx, urls, state);
     this.instrument = instrument;
-    node.setPresetNames(instrument.sound.bank.presets.map((p) => p.name));
     const destroy = node.destroy.bind(node);
     node.destroy = () => {
       instrument.dispose();

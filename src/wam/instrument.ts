@@ -62,7 +62,7 @@ export class WamInstrument implements ReactiveControllerHost {
       renderLatent: (latent) => this.engine.renderLatent(latent),
       modelName: () => this.modelLabel,
       report: (e) => this.report(e),
-      presetsChanged: () => this.node.setPresetNames(this.sound.bank.presets.map((p) => p.name)),
+      presetsChanged: () => this.node.setPresetNames(this.presetNames()),
     });
     this.workerUrl = workerShimUrl(urls.renderWorker);
     this.loader = new ModelLoader({
@@ -113,7 +113,7 @@ export class WamInstrument implements ReactiveControllerHost {
     const s = parseWamState(input);
     if (s.presetBank !== undefined) {
       this.sound.presetBank = loadPresetBankFile(s.presetBank);
-      this.node.setPresetNames(this.sound.bank.presets.map((p) => p.name));
+      this.node.setPresetNames(this.presetNames());
     }
     if (s.model !== undefined || !this.loader.current) {
       this.modelValue = s.model ?? this.modelValue;
@@ -134,6 +134,11 @@ export class WamInstrument implements ReactiveControllerHost {
       }
     }
     void this.sound.renderNow().catch((e: unknown) => this.report(e));
+  }
+
+  /** The presets' names, in bank order: the preset parameter's choices. */
+  presetNames(): string[] {
+    return this.sound.bank.presets.map((p) => p.name);
   }
 
   /** Resolves once the current sound's whole bank is in the voices (no render running or waiting). */

@@ -46,6 +46,9 @@ interface ProcessorOptions { presetNames: string[]; config?: Partial<VoiceConfig
 
 const scope = (globalThis as unknown as { webAudioModules: { getModuleScope(id: string): ModuleScope } }).webAudioModules
   .getModuleScope(WAM_MODULE_ID);
+/** The parameters the node acts on (a re-render); a constant, so process() allocates no array for them. */
+const REPORTED_PARAMS = [PARAM.morph, PARAM.preset] as const;
+
 const Base = scope.WamProcessor as unknown as new (options: AudioWorkletProcessorOptions) => SdkProcessor;
 
 class GansynthWamProcessor extends Base implements MidiSink {
@@ -97,8 +100,13 @@ class GansynthWamProcessor extends Base implements MidiSink {
     }
     const out = outputs[0]!;
     this.engine.process(out, currentFrame);
-    const gains = this._parameterInterpolators[PARAM.volumeDb]!.values;
-    for (const channel of out) for (let i = 0; i < channel.length; i++) channel[i]! *= dbToGain(gains[i]!);
+    // Volume: one gain per frame (the dB curve is interpolated per sample), applied to every channel.
+    const volumeDb = this._parameterInterpolators[PARAM.volumeDb]!.values;
+    const frames = out[0]?.length ?? 0;
+    for (let i = 0; i < frames; i++) {
+      const gain = dbToGain(volumeDb[i]!);
+      for (let c = 0; c < out.length; c++) out[c]![i]! *= gain;
+    }
     this.reportSoundParams();
     return true;
   }
@@ -156,7 +164,7 @@ class GansynthWamProcessor extends Base implements MidiSink {
 
   /** Morph and preset changes go to the node (which re-renders), a moving morph at most every PARAM_REPORT_FRAMES. */
   private reportSoundParams(): void {
-    for (const id of [PARAM.morph, PARAM.preset] as const) {
+    for (const id of REPORTED_PARAMS) {
       const value = this._parameterState[id]!.value;
       if (value === this.reported[id] || currentFrame - this.reportedAt[id] < PARAM_REPORT_FRAMES) continue;
       this.reported[id] = value;

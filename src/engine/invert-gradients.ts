@@ -3,11 +3,12 @@
  * spectral analysis / synthesis ops, first order, w.r.t. their inputs. `@tensorflow/tfjs-core` registers no gradients
  * (the `@tensorflow/tfjs` union does), and its `register_all_gradients` cannot load in Node (a directory import), so
  * the configs tfjs-core ships are imported one by one; bundlers and tsx resolve them. Comparisons and logical ops
- * (the IF's phase wrapping, leaky ReLU's mask) are piecewise constant: zero gradient, registered here (tfjs has none).
+ * (the IF's phase wrapping, leaky ReLU's mask) are piecewise constant: zero gradient (zero-gradients.ts; tfjs has none).
  * Registration is global and idempotent: a gradient already registered (by the trainer, or tfjs) is left alone,
  * except the four fixed below (GatherV2, Cumsum, Atan2, Sqrt), which replace tfjs's: same values where those work.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerPiecewiseConstantGradients } from './zero-gradients.ts';
 import { addGradConfig } from '@tensorflow/tfjs-core/dist/gradients/Add_grad.js';
 import { addNGradConfig } from '@tensorflow/tfjs-core/dist/gradients/AddN_grad.js';
 import { batchMatMulGradConfig } from '@tensorflow/tfjs-core/dist/gradients/BatchMatMul_grad.js';
@@ -154,9 +155,6 @@ const CONFIGS: readonly tf.GradConfig[] = [
   maximumGradConfig,
 ];
 
-/** Boolean-valued kernels on the inversion's path: their gradient is zero. */
-const PIECEWISE_CONSTANT_KERNELS = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr', 'LogicalNot'] as const;
-
 let registered = false;
 
 /** Registers the gradients the inversion needs, once per realm (page, Worker, process). */
@@ -164,16 +162,6 @@ export function registerInversionGradients(): void {
   if (registered) return;
   for (const cfg of FIXED_CONFIGS) if (tf.getGradient(cfg.kernelName) !== cfg) tf.registerGradient(cfg);
   for (const cfg of CONFIGS) if (!tf.getGradient(cfg.kernelName)) tf.registerGradient(cfg);
-  for (const kernelName of PIECEWISE_CONSTANT_KERNELS) {
-    if (tf.getGradient(kernelName)) continue;
-    const unary = kernelName === 'LogicalNot';
-    tf.registerGradient({
-      kernelName,
-      inputsToSave: unary ? ['x'] : ['a', 'b'],
-      gradFunc: (_dy, saved): Record<string, () => tf.Tensor> => (unary
-        ? { x: () => tf.zeros(saved[0]!.shape) }
-        : { a: () => tf.zeros(saved[0]!.shape), b: () => tf.zeros(saved[1]!.shape) }),
-    });
-  }
+  registerPiecewiseConstantGradients();
   registered = true;
 }

@@ -6,19 +6,18 @@
  *
  * The WGAN-GP penalty differentiates a gradient (second order). Leaky ReLU's gradient is
  * where(x > 0, dy, α·dy): the Greater mask has no registered gradient, so second-order backprop through it
- * failed; comparisons are piecewise constant, so their gradient is zero, which we register here. AvgPool's gradient
- * kernel (AvgPoolGrad) has none either; it is linear in dy, dx = Aᵀ·dy for the pooling map A, so its own gradient
- * is A, i.e. avgPool of the incoming gradient, which we register too: D box-downscales with tf.avgPool inside the
- * penalty (discriminator.ts `boxDownscale`).
+ * failed; comparisons are piecewise constant, so their gradient is zero (gansynth-web/engine/zero-gradients, shared
+ * with the latent inversion). AvgPool's gradient kernel (AvgPoolGrad) has none either; it is linear in dy,
+ * dx = Aᵀ·dy for the pooling map A, so its own gradient is A, i.e. avgPool of the incoming gradient, which we
+ * register too: D box-downscales with tf.avgPool inside the penalty (discriminator.ts `boxDownscale`).
  */
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerPiecewiseConstantGradients } from 'gansynth-web/engine/zero-gradients';
 
-/** Kernels whose output is boolean: zero gradient w.r.t. both inputs. */
-const COMPARISON_KERNELS = ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual'] as const;
 /** Prod_grad.js imports '../gradients', which Node cannot resolve (file and folder share the name); unused here. */
 const SKIPPED = new Set(['Prod_grad.js']);
 
@@ -43,14 +42,7 @@ export async function registerTrainingGradients(): Promise<void> {
   // needs, and a process that ran it first (npm run bench runs invert before training) still needs the rest.
   if (!tf.getGradient('AvgPool')) await registerFromTfjsCoreFolder();
   if (!tf.getGradient('AvgPoolGrad')) tf.registerGradient(AVG_POOL_GRAD_GRADIENT);
-  for (const kernelName of COMPARISON_KERNELS) {
-    if (tf.getGradient(kernelName)) continue;
-    tf.registerGradient({
-      kernelName,
-      inputsToSave: ['a', 'b'],
-      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
-    });
-  }
+  registerPiecewiseConstantGradients();
   registered = true;
 }
 

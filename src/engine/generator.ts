@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, blockShape, pitchCount } from '../shared/model-config.ts';
 import { SeededRandom } from '../shared/random.ts';
+import { phaseKernels, upscaledConv3x3 } from './upscale-conv.ts';
 
 /** Scope prefix of every generator variable in Magenta's checkpoints (and ours). */
 export const GENERATOR_SCOPE = 'Generator/progressive_gan_generator';
@@ -54,6 +55,17 @@ export interface ForwardOptions {
    * ReLU, so training leaves it off (the default).
    */
   fused?: boolean;
+  /**
+   * Each block's box upscale + conv0 computed at the lower resolution as four 2×2 convs (upscale-conv.ts): 2.25×
+   * fewer multiply-adds in conv0, the same numbers within fp32 rounding. Needs scaleBase 2 and kernelSize 3 (else
+   * ignored). Worth it where convs are the cost: on wasm and cpu (`prefersPhaseUpscale`).
+   */
+  phaseUpscale?: boolean;
+  /**
+   * With `phaseUpscale`: the phase kernels made once by `preparePhaseKernels` for these params (else they are
+   * made on every call: ≈ 85 ms per paper note on wasm, mostly slices of the kernels).
+   */
+  phaseKernels?: PhaseKernels;
   /**
    * Resolution of the output: that of block `outputBlocks` (1-based; default the last block, full resolution).
    * Training passes its stage's block count, so each block's image is box-upscaled only as far as the
@@ -209,6 +221,43 @@ function hiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: 
   return pixelNorm(tf.fused.conv2d({ x, filter, strides: 1, pad: padding, bias: param(params, names.bias), activation: 'leakyrelu', leakyreluAlpha: LRELU_ALPHA }));
 }
 
+/** Block `blockId`'s conv0 kernel, equalised-lr scale applied, as the four 2×2 phase kernels (upscale-conv.ts). */
+function conv0PhaseKernels(params: Record<string, tf.Tensor>, blockId: number): tf.Tensor4D[][] {
+  return tf.tidy(() => {
+    const kernel = param(params, layerNames(blockId, 'conv0').kernel) as tf.Tensor4D;
+    return phaseKernels(tf.mul(kernel, kernelScale(kernel.shape[0] * kernel.shape[1] * kernel.shape[2], 0)) as tf.Tensor4D);
+  });
+}
+
+/** Blocks ≥ 2's conv0 phase kernels, made once for a model's params; the owner disposes them with the model. */
+export interface PhaseKernels {
+  readonly byBlock: ReadonlyMap<number, tf.Tensor4D[][]>;
+  dispose(): void;
+}
+
+/** The phase kernels of every block ≥ 2 of `params` (for ForwardOptions.phaseKernels). */
+export function preparePhaseKernels(params: Record<string, tf.Tensor>, config: ModelConfig): PhaseKernels {
+  const byBlock = new Map<number, tf.Tensor4D[][]>();
+  for (let b = 2; b <= config.filters.length; b++) {
+    if (params[layerNames(b, 'conv0').kernel]) byBlock.set(b, conv0PhaseKernels(params, b));
+  }
+  return { byBlock, dispose: () => byBlock.forEach((k) => tf.dispose(k.flat())) };
+}
+
+/** Block `blockId`'s conv0 on the box-upscaled `x` (×2), as four phase convs at x's resolution (upscale-conv.ts). */
+function upscaledHiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: number, fused = false, prepared?: PhaseKernels): tf.Tensor4D {
+  const bias = param(params, layerNames(blockId, 'conv0').bias);
+  const conv = (padded: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D => fused
+    ? tf.fused.conv2d({ x: padded, filter: f, strides: 1, pad: 'valid', bias, activation: 'leakyrelu', leakyreluAlpha: LRELU_ALPHA })
+    : tf.leakyRelu(tf.add(tf.conv2d(padded, f, 1, 'valid'), bias), LRELU_ALPHA) as tf.Tensor4D;
+  return pixelNorm(upscaledConv3x3(x, prepared?.byBlock.get(blockId) ?? conv0PhaseKernels(params, blockId), conv));
+}
+
+/** Backends on which `phaseUpscale` pays (measured on wasm: src/engine/README.md "Generator speed"). */
+export function prefersPhaseUpscale(backendName: string): boolean {
+  return backendName === 'wasm' || backendName === 'cpu';
+}
+
 /** Box (nearest-neighbour) upscale by an integer factor along frames and bins (layers.upscale). */
 export function boxUpscale(x: tf.Tensor4D, scale: number): tf.Tensor4D {
   if (scale === 1) return x;
@@ -259,6 +308,7 @@ export function generatorForward(
   if (!(Number.isInteger(outputBlocks) && outputBlocks >= lastBlock && outputBlocks <= blocks)) {
     throw new Error(`outputBlocks must be an integer in [${lastBlock}, ${blocks}] at progress ${progress}, got ${outputBlocks}`);
   }
+  const phases = opts.phaseUpscale === true && config.scaleBase === 2 && config.kernelSize === 3;
   return tf.tidy(() => {
     const batch = z.shape[0];
     const zc = tf.reshape(pixelNorm(tf.reshape(tf.concat([z, pitchOneHot], 1), [batch, 1, 1, -1]) as tf.Tensor4D), [batch, -1]) as tf.Tensor2D;
@@ -267,8 +317,9 @@ export function generatorForward(
     let out: tf.Tensor4D | null = null;
     for (let b = 1; b <= lastBlock; b++) {
       if (b > 1) {
-        x = boxUpscale(x, config.scaleBase);
-        x = hiddenConv(params, x, b, 'conv0', 'same', opts.fused);
+        x = phases
+          ? upscaledHiddenConv(params, x, b, opts.fused, opts.phaseKernels)
+          : hiddenConv(params, boxUpscale(x, config.scaleBase), b, 'conv0', 'same', opts.fused);
         x = hiddenConv(params, x, b, 'conv1', 'same', opts.fused);
       }
       const alpha = generatorAlpha(b, progress);
@@ -298,6 +349,8 @@ export interface GeneratorModel {
  */
 export class Generator {
   private model: GeneratorModel | null;
+  /** Made at the first predict on a backend that prefers phase upscaling (see preparePhaseKernels). */
+  private phaseKernels: PhaseKernels | null = null;
 
   constructor(model: GeneratorModel) {
     this.model = model;
@@ -315,16 +368,20 @@ export class Generator {
   predict(z: tf.Tensor2D | readonly ArrayLike<number>[], pitches: readonly number[]): tf.Tensor4D {
     const model = this.live();
     const { config } = model;
+    const phaseUpscale = prefersPhaseUpscale(tf.getBackend());
+    if (phaseUpscale) this.phaseKernels ??= preparePhaseKernels(model.params, config);
     return tf.tidy(() => {
       const zt: tf.Tensor2D = z instanceof tf.Tensor ? z : tf.tensor2d(z.map((row) => Array.from(row)), [z.length, config.latentSize], 'float32');
       if (zt.shape[0] !== pitches.length) throw new Error(`got ${zt.shape[0]} latents but ${pitches.length} pitches`);
       const onehot = pitchesToOneHot(pitches, config);
-      return generatorForward(model.params, config, zt, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope, fused: true });
+      return generatorForward(model.params, config, zt, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope, fused: true, phaseUpscale, phaseKernels: this.phaseKernels ?? undefined });
     });
   }
 
   /** Frees the model's tensors; the Generator is unusable afterwards. */
   dispose(): void {
+    this.phaseKernels?.dispose();
+    this.phaseKernels = null;
     this.model?.dispose();
     this.model = null;
   }

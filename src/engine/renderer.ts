@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig, NormalizationConfig } from '../shared/model-config.ts';
-import { generatorForward, pitchesToOneHot } from './generator.ts';
+import { type PhaseKernels, generatorForward, pitchesToOneHot, prefersPhaseUpscale, preparePhaseKernels } from './generator.ts';
 import { featuresToWaves } from './spectral.ts';
 import { type FetchFn, type LoadedModel, loadModel } from './weights.ts';
 import { type ResamplerOptions, TensorResampler, designResampler } from './resample.ts';
@@ -82,13 +82,18 @@ function yieldToEventLoop(): Promise<void> {
 const FIRST_BATCH_NOTES = 1;
 
 /** Hidden convs as fused conv+bias+leaky-ReLU kernels (see ForwardOptions.fused); GSW_UNFUSED=1 in Node turns it off for A/B runs. */
-const FUSED_GENERATOR = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GSW_UNFUSED !== '1';
+const NODE_ENV = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+const FUSED_GENERATOR = NODE_ENV?.GSW_UNFUSED !== '1';
+/** Upscale + conv0 as phase convs where it pays (ForwardOptions.phaseUpscale); GSW_RESIZE_UPSCALE=1 in Node turns it off for A/B runs. */
+const PHASE_UPSCALE = NODE_ENV?.GSW_RESIZE_UPSCALE !== '1';
 
 /** Renders note banks from latents on a tfjs backend. */
 export class NoteRenderer {
   private readonly options: NoteRendererOptions;
   private model: LoadedModel | null = null;
   private ownsModel = false;
+  /** The model's conv0 phase kernels when the backend prefers phase upscaling (ForwardOptions.phaseUpscale). */
+  private phaseKernels: PhaseKernels | null = null;
   private resamplers = new Map<number, TensorResampler>();
   private limits: BackendLimits | null = null;
   private batchLimit = 1;
@@ -118,6 +123,7 @@ export class NoteRenderer {
     fitWebglConvToLimits(model.config, this.limits);
     this.batchLimit = maxBatchFor(model.config, this.limits, { maxBatch: o.maxBatch, memoryBudgetBytes: o.memoryBudgetBytes });
     this.model = model;
+    if (PHASE_UPSCALE && prefersPhaseUpscale(tf.getBackend())) this.phaseKernels = preparePhaseKernels(model.params, model.config);
     this.resamplerFor(o.sampleRateHz);
   }
 
@@ -224,6 +230,8 @@ export class NoteRenderer {
     this.active = null;
     for (const r of this.resamplers.values()) r.dispose();
     this.resamplers.clear();
+    this.phaseKernels?.dispose();
+    this.phaseKernels = null;
     if (this.ownsModel) this.model?.dispose();
     this.model = null;
   }
@@ -282,7 +290,8 @@ export class NoteRenderer {
     const generate = () => tf.tidy(() => {
       const z = tf.tensor2d(concatLatents(reqs, config.latentSize), [reqs.length, config.latentSize]);
       const onehot = pitchesToOneHot(reqs.map((r) => r.pitch), config);
-      return generatorForward(model.params, config, z, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope, fused: FUSED_GENERATOR });
+      const phaseKernels = this.phaseKernels ?? undefined;
+      return generatorForward(model.params, config, z, onehot, { toRgbHeSlope: model.meta?.toRgbHeSlope, fused: FUSED_GENERATOR, phaseUpscale: phaseKernels !== undefined, phaseKernels });
     });
     const spectral = (features: tf.Tensor4D) => tf.tidy(() => featuresToWaves(features, config.spectral, norm));
     if (!onTimings) {

@@ -8,10 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PAPER_CONFIG, TINY_CONFIG, type ModelConfig } from '../../src/shared/model-config.ts';
 import {
-  Generator, countParams, generatorAlpha, generatorForward, generatorParamSpecs, initGeneratorParams, initialConv, kernelScale, layerNames,
-  pitchesToOneHot,
+  Generator, boxUpscale, countParams, generatorAlpha, generatorForward, generatorParamSpecs, initGeneratorParams, initialConv, kernelScale, layerNames,
+  pitchesToOneHot, preparePhaseKernels,
 } from '../../src/engine/generator.ts';
 import { SeededRandom } from '../../src/shared/random.ts';
+import { phaseKernels, upscaledConv3x3 } from '../../src/engine/upscale-conv.ts';
 
 await tf.setBackend('cpu');
 const cfg = TINY_CONFIG;
@@ -200,6 +201,58 @@ test('fused hidden convs (inference) give the unfused output within fp32 roundin
     assert.ok(d < 1e-5, `progress ${progress}: max |fused − plain| = ${d}`);
     tf.dispose([plain, fused]);
   }
+  tf.dispose([z, onehot, ...Object.values(params)]);
+});
+
+test('upscaledConv3x3: conv(box upscale ×2) of a 3×3 kernel, at every pixel including the borders, odd sizes too', async () => {
+  const rng = new SeededRandom(31);
+  for (const [h, w, cin, cout] of [[2, 16, 5, 3], [3, 7, 4, 6]] as const) {
+    const x = tf.tensor4d(rng.normals(2 * h * w * cin), [2, h, w, cin]);
+    const k = tf.tensor4d(rng.normals(9 * cin * cout), [3, 3, cin, cout]);
+    const ref = tf.conv2d(boxUpscale(x, 2), k, 1, 'same');
+    const kernels = phaseKernels(k);
+    const got = upscaledConv3x3(x, kernels, (p, f) => tf.conv2d(p, f, 1, 'valid'));
+    assert.deepEqual(got.shape, ref.shape);
+    const d = maxAbsDiff(await ref.data(), await got.data());
+    assert.ok(d < 1e-4, `${h}×${w}: max |phases − resize| = ${d}`);
+    tf.dispose([x, k, ref, got, ...kernels.flat()]);
+  }
+});
+
+test('phase upscale (four 2×2 convs at the lower resolution) gives the box upscale + 3×3 conv output, fused or not, at every stage', async () => {
+  const params = initGeneratorParams(cfg, 21, { allToRgb: true });
+  const rng = new SeededRandom(22);
+  for (const [name, t] of Object.entries(params)) {
+    if (!name.endsWith('/bias')) continue;
+    params[name] = tf.tensor(rng.normals(t.size).map((v) => 0.3 * v), t.shape, 'float32');
+    t.dispose();
+  }
+  const z = latents(2, 6);
+  const onehot = pitchesToOneHot([25, 80], cfg);
+  const before = tf.memory().numTensors;
+  const prepared = preparePhaseKernels(params, cfg);
+  assert.deepEqual([...prepared.byBlock.keys()], [2, 3, 4, 5, 6, 7]);
+  for (const progress of [1, 2.5, BLOCKS - 1]) {
+    for (const fused of [false, true]) {
+      const resize = generatorForward(params, cfg, z, onehot, { progress, fused });
+      const phases = generatorForward(params, cfg, z, onehot, { progress, fused, phaseUpscale: true });
+      const withPrepared = generatorForward(params, cfg, z, onehot, { progress, fused, phaseUpscale: true, phaseKernels: prepared });
+      assert.deepEqual(await withPrepared.data(), await phases.data(), 'kernels made once = kernels made per call');
+      withPrepared.dispose();
+      const [a, b] = [await resize.data(), await phases.data()];
+      // The phase kernels sum taps before multiplying: fp32 rounding differs (≈1e-7 relative per conv), and the
+      // tiny config's 4-channel pixel norms amplify it at near-zero pixels (max 8e-4 of 524,288 values measured;
+      // RMS 4e-6). A wrong phase, offset or tap sum moves values by ~0.1–1.
+      const d = maxAbsDiff(a, b);
+      let se = 0;
+      for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
+      const rms = Math.sqrt(se / a.length);
+      assert.ok(d < 2e-3 && rms < 2e-5, `progress ${progress} fused ${fused}: max |phases − resize| = ${d}, RMS ${rms}`);
+      tf.dispose([resize, phases]);
+    }
+  }
+  prepared.dispose();
+  assert.equal(tf.memory().numTensors, before, 'the forward passes and the disposed phase kernels leave no tensor');
   tf.dispose([z, onehot, ...Object.values(params)]);
 });
 

@@ -217,8 +217,11 @@ function hiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, blockId: 
   if (!fused) return pixelNorm(tf.leakyRelu(customConv(params, x, blockId, layer, padding, 0), LRELU_ALPHA));
   const names = layerNames(blockId, layer);
   const kernel = param(params, names.kernel) as tf.Tensor4D;
-  const filter = tf.mul(kernel, kernelScale(kernel.shape[0] * kernel.shape[1] * kernel.shape[2], 0)) as tf.Tensor4D;
-  return pixelNorm(tf.fused.conv2d({ x, filter, strides: 1, pad: padding, bias: param(params, names.bias), activation: 'leakyrelu', leakyreluAlpha: LRELU_ALPHA }));
+  // Inference: its own scope, so the scaled kernel and pixel-norm temporaries go now, not at the end of the pass.
+  return tf.tidy(() => {
+    const filter = tf.mul(kernel, kernelScale(kernel.shape[0] * kernel.shape[1] * kernel.shape[2], 0)) as tf.Tensor4D;
+    return pixelNorm(tf.fused.conv2d({ x, filter, strides: 1, pad: padding, bias: param(params, names.bias), activation: 'leakyrelu', leakyreluAlpha: LRELU_ALPHA }));
+  });
 }
 
 /** Block `blockId`'s conv0 kernel, equalised-lr scale applied, as the four 2×2 phase kernels (upscale-conv.ts). */
@@ -250,7 +253,8 @@ function upscaledHiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, b
   const conv = (padded: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D => fused
     ? tf.fused.conv2d({ x: padded, filter: f, strides: 1, pad: 'valid', bias, activation: 'leakyrelu', leakyreluAlpha: LRELU_ALPHA })
     : tf.leakyRelu(tf.add(tf.conv2d(padded, f, 1, 'valid'), bias), LRELU_ALPHA) as tf.Tensor4D;
-  return pixelNorm(upscaledConv3x3(x, prepared?.byBlock.get(blockId) ?? conv0PhaseKernels(params, blockId), conv));
+  // Its own scope: the pads, phases and concats are freed here, not when the whole forward pass ends.
+  return tf.tidy(() => pixelNorm(upscaledConv3x3(x, prepared?.byBlock.get(blockId) ?? conv0PhaseKernels(params, blockId), conv)));
 }
 
 /** Backends on which `phaseUpscale` pays (measured on wasm: src/engine/README.md "Generator speed"). */

@@ -98,6 +98,15 @@ describe('backend selection in Chromium', { skip }, () => {
     assertAutoThreaded(ok(await fresh(() => opened.page.evaluate(() => window.probeInWorker('/probe/worker.js', 'auto')))), cores);
   });
 
+  test('auto with an adapter that describes itself as hardware: WebGPU is chosen, first in the order, and computes', { timeout: 60_000 }, async () => {
+    const p = await fresh(() => opened.page.evaluate(() => window.probeWithPatchedAdapter('nvidia')));
+    const r = ok(p.result);
+    assert.equal(r.selection.backend, 'webgpu');
+    assert.equal(p.current, 'webgpu');
+    assert.deepEqual(r.initialised, ['webgpu'], 'nothing else started');
+    assert.equal(r.convSum, CONV_SUM);
+  });
+
   test('wasmThreads picks the count (1 and 2, past tfjs\'s hardwareConcurrency/2 cap)', { timeout: 60_000 }, async () => {
     for (const threads of [1, 2]) {
       const r = ok(await fresh(() => opened.page.evaluate((n) => window.probeInWorker('/probe/worker.js', 'wasm', n), threads)));

@@ -11,8 +11,33 @@ declare global {
     probeOnPage(choice: string, wasmThreads?: number): Promise<ProbeResult | { error: string }>;
     probeInWorker(workerUrl: string, choice: string, wasmThreads?: number): Promise<ProbeResult | { error: string }>;
     renderWithWorker(workerUrl: string, modelUrl: string): Promise<{ backend: string; peak: number }>;
+    probeWithPatchedAdapter(vendor: string): Promise<PatchedProbe>;
   }
 }
+
+/** probeWithPatchedAdapter's report: the selection and tfjs's backend after it. */
+export interface PatchedProbe {
+  result: ProbeResult | { error: string };
+  /** tfjs's backend after the selection. */
+  current: string;
+}
+
+/**
+ * `auto` with navigator.gpu.requestAdapter's adapter describing itself as `vendor`'s hardware (an instance `info`
+ * shadows the real SwiftShader one for our probe; tfjs then runs on the SwiftShader device).
+ */
+window.probeWithPatchedAdapter = async (vendor) => {
+  const gpu = navigator.gpu;
+  const real = gpu.requestAdapter.bind(gpu);
+  gpu.requestAdapter = async (o) => {
+    const adapter = await real(o);
+    if (adapter) Object.defineProperty(adapter, 'info', { value: { vendor, architecture: '', device: '', description: '', isFallbackAdapter: false } });
+    return adapter;
+  };
+  const result = await probeSelection('auto');
+  const { getBackend } = await import('@tensorflow/tfjs-core');
+  return { result, current: getBackend() };
+};
 
 window.probeOnPage = (choice, wasmThreads) => probeSelection(choice as 'auto', wasmThreads);
 

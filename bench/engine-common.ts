@@ -55,12 +55,12 @@ export interface EngineMeasurement extends RendererMeasurement {
  * named "(profiled)": the stage split and the generator's GFLOP/s, from a render with a GPU sync after each stage.
  */
 export function measurementRows(m: EngineMeasurement): BenchRow[] {
-  const flops = noteFlops(m.config, BENCH_RATE_HZ);
+  const flops = noteFlops(m.config, BENCH_RATE_HZ, { phaseUpscale: m.phaseUpscale });
   const msPerNote = m.renderMs / m.notes;
   const extra = {
     path: 'renderBank', notesMeasured: m.notes, maxBatch: m.maxBatch, batchSizes: m.batchSizes, warmUpMs: m.warmUpMs,
     warmUpBatchSizes: m.warmUpBatchSizes, ...(m.warmUpBatchSizes.length === 0 ? { warmedUp: false } : {}),
-    rateHz: BENCH_RATE_HZ, limitSource: m.limitSource, gflopPerNote: flops.total / 1e9, generatorGflopPerNote: flops.generator / 1e9,
+    rateHz: BENCH_RATE_HZ, phaseUpscale: m.phaseUpscale, limitSource: m.limitSource, gflopPerNote: flops.total / 1e9, generatorGflopPerNote: flops.generator / 1e9,
   };
   const gflops = (f: number, ms: number) => (ms > 0 ? f / 1e9 / (ms / 1000) : 0);
   const name = m.config.name;

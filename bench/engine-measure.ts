@@ -24,6 +24,8 @@ export interface MeasureOptions {
 /** What one measurement found (plain data: it crosses from the page to Node). */
 export interface RendererMeasurement {
   backend: string;
+  /** The renderer computed upscale + conv0 as phase convs (fewer FLOPs: src/engine/cost.ts). */
+  phaseUpscale: boolean;
   maxBatch: number;
   limitSource: string;
   /** Notes per generator call of the timed render, in order. */
@@ -68,7 +70,7 @@ export async function measureRenderer(renderer: NoteRenderer, pitches: readonly 
     memory = { peakTensorBytes: profile.peakBytes, batch: Math.max(...renderer.batchSizes(some.length)), notes: some.length };
   }
   return {
-    backend: renderer.backend, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', batchSizes,
+    backend: renderer.backend, phaseUpscale: renderer.phaseUpscale, maxBatch: renderer.maxBatch, limitSource: renderer.backendLimits?.source ?? '', batchSizes,
     warmUpMs, warmUpBatchSizes, renderMs, stages, profiledRenderMs, memory,
   };
 }

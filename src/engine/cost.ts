@@ -16,8 +16,17 @@ export interface NoteFlops {
   total: number;
 }
 
-/** Generator FLOPs of one note: every conv as 2·H·W·kh·kw·inCh·outCh. */
-export function generatorFlops(config: ModelConfig): number {
+/** How the generator is computed, where that changes its cost. */
+export interface CostOptions {
+  /** Blocks ≥ 2's upscale + conv0 as four 2×2 phase convs (generator.ts `phaseUpscale`): 4 instead of 9 taps. */
+  phaseUpscale?: boolean;
+}
+
+/**
+ * Generator FLOPs of one note: every conv as 2·H·W·kh·kw·inCh·outCh (at its output resolution); with
+ * `phaseUpscale`, blocks ≥ 2's conv0 as 2·H·W·4·inCh·outCh.
+ */
+export function generatorFlops(config: ModelConfig, opts: CostOptions = {}): number {
   const k2 = config.kernelSize * config.kernelSize;
   const [h1, w1] = config.startShape;
   const f1 = config.filters[0]!;
@@ -27,7 +36,8 @@ export function generatorFlops(config: ModelConfig): number {
     const [h, w] = blockShape(config, b);
     const inCh = config.filters[b - 2]!;
     const outCh = config.filters[b - 1]!;
-    flops += 2 * h * w * k2 * (inCh * outCh + outCh * outCh);
+    const conv0Taps = opts.phaseUpscale && config.scaleBase === 2 && config.kernelSize === 3 ? 4 : k2;
+    flops += 2 * h * w * (conv0Taps * inCh * outCh + k2 * outCh * outCh);
   }
   const [h, w] = blockShape(config, config.filters.length);
   flops += 2 * h * w * config.filters[config.filters.length - 1]! * config.colors; // to_rgb 1×1
@@ -49,8 +59,8 @@ export function resampleFlops(config: ModelConfig, outRateHz: number): number {
 }
 
 /** All stages of one note. */
-export function noteFlops(config: ModelConfig, outRateHz: number): NoteFlops {
-  const generator = generatorFlops(config);
+export function noteFlops(config: ModelConfig, outRateHz: number, opts: CostOptions = {}): NoteFlops {
+  const generator = generatorFlops(config, opts);
   const spectral = spectralFlops(config);
   const resample = resampleFlops(config, outRateHz);
   return { generator, spectral, resample, total: generator + spectral + resample };

@@ -127,6 +127,11 @@ export class NoteRenderer {
     this.resamplerFor(o.sampleRateHz);
   }
 
+  /** Whether blocks ≥ 2's upscale + conv0 run as phase convs here (after initialize; ForwardOptions.phaseUpscale). */
+  get phaseUpscale(): boolean {
+    return this.phaseKernels !== null;
+  }
+
   /** The backend tfjs runs on (after initialize). */
   get backend(): string {
     return this.selection.backend;

@@ -275,7 +275,7 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
       const el = document.createElement('gansynth-instrument');
       el.audioContext = ctx;
       el.setAttribute('model', '/tiny/');
-      const error = new Promise<string>((ok) => el.addEventListener('error', (e) => ok((e as CustomEvent).detail.message), { once: true }));
+      const error = new Promise<string>((ok) => el.addEventListener('error', (e) => ok((e as unknown as CustomEvent).detail.message), { once: true }));
       document.body.append(el);
       const message = await error;
       el.remove();

@@ -22,7 +22,7 @@ function shownDefault(d: OptionDecl): string | undefined {
 }
 
 /** Every command of both CLIs with its declaration (a command without one fails here). */
-async function commands(): Promise<{ program: string; name: string; spec: CommandSpec; run: (argv: string[]) => Promise<ReturnType<typeof capture> & { code: number }> }[]> {
+async function commands(): Promise<{ program: string; name: string; spec: CommandSpec; run: (argv: string[]) => Promise<ReturnType<typeof captureIo> & { code: number }> }[]> {
   const all = [];
   for (const { program, cli, commands: expected } of CLIS) {
     const names = cli.listCommands();

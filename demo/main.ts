@@ -15,7 +15,7 @@ import { loadPresetBankFile, savePresetBankFile, type PresetBankFile } from '../
 const STORAGE_KEY = 'gansynth-web:presets';
 const params = new URLSearchParams(location.search);
 const instrument = document.getElementById('instrument') as GansynthInstrument;
-const noteView = document.getElementById('note-view') as NoteView;
+const noteView = document.getElementById('gansynth-note-view') as NoteView;
 const help = document.getElementById('help') as HTMLDialogElement;
 const unlock = document.getElementById('unlock')!;
 

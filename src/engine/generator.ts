@@ -8,11 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ModelConfig, blockShape, pitchCount } from '../shared/model-config.ts';
 import { SeededRandom } from '../shared/random.ts';
 import { phaseKernels, upscaledConv3x3 } from './upscale-conv.ts';
+import { GENERATOR_SCOPE } from './variable-names.ts';
 
-/** Scope prefix of every generator variable in Magenta's checkpoints (and ours). */
-export const GENERATOR_SCOPE = 'Generator/progressive_gan_generator';
-/** Suffix Magenta's exported (EMA) variables carry; our own files omit it, loaders accept both. */
-export const EMA_SUFFIX = '/ExponentialMovingAverage';
+export { EMA_SUFFIX, GENERATOR_SCOPE } from './variable-names.ts';
 
 /** Leaky ReLU slope (tf.nn.leaky_relu default, used by Magenta's `_conv2d`). */
 const LRELU_ALPHA = 0.2;

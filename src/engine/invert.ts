@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { generatorForward, pitchesToOneHot } from './generator.ts';
 import { randomLatent } from './latent.ts';
 import { featuresToWaves, wavesToFeatures } from './spectral.ts';
-import { abortError } from './renderer.ts';
+import { abortError } from './abort.ts';
 import type { LoadedModel } from './weights.ts';
 import { type InversionTarget, prepareInversionTarget } from './invert-target.ts';
 import { decodeWav } from '../shared/wav.ts';

@@ -7,7 +7,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   type ModelConfig, type NormalizationConfig, MODEL_CONFIGS, validateModelConfig,
 } from '../shared/model-config.ts';
-import { EMA_SUFFIX, type ParamSpec } from './generator.ts';
+import type { ParamSpec } from './generator.ts';
+import { EMA_SUFFIX } from './variable-names.ts';
 import { type QuantizationInfo, type WeightQuantization, WEIGHT_QUANTIZATIONS, encodeWeightValues, quantizationProblem } from './weight-quantization.ts';
 
 /** Value of model.json's `format`. */

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig, NormalizationConfig } from '../shared/model-config.ts';
+import { abortError } from './abort.ts';
 import { type PhaseKernels, generatorForward, pitchesToOneHot, prefersPhaseUpscale, preparePhaseKernels } from './generator.ts';
 import { featuresToWaves } from './spectral.ts';
 import { type FetchFn, type LoadedModel, loadModel } from './weights.ts';
@@ -68,10 +69,8 @@ export interface StageTimings {
   readbackMs: number;
 }
 
-/** The error a superseded or aborted render rejects with. */
-export function abortError(message = 'render aborted'): Error {
-  return typeof DOMException === 'function' ? new DOMException(message, 'AbortError') : Object.assign(new Error(message), { name: 'AbortError' });
-}
+/** Re-exported: callers of the renderer catch the same AbortError (abort.ts holds it without tfjs). */
+export { abortError };
 
 /** Resolves on a later macrotask, so queued messages (cancel, a new latent) are handled first. */
 function yieldToEventLoop(): Promise<void> {

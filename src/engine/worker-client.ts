@@ -3,7 +3,8 @@
  * generator never blocks the page. Note buffers arrive transferred; a new render supersedes the previous one
  * (the Worker aborts it between batches and its promise rejects with an AbortError).
  */
-import { abortError, type RenderOptions } from './renderer.ts';
+import { abortError } from './abort.ts';
+import type { RenderOptions } from './renderer.ts';
 import type { FromRenderWorker, RenderPort, RenderWorkerInfo, ToRenderWorker, WorkerInvertOptions, WorkerRendererOptions } from './worker-protocol.ts';
 import type { InvertedSound } from './invert.ts';
 

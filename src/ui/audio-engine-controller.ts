@@ -16,7 +16,6 @@ import {
 import { assertMidiPitch } from '../shared/pitch.ts';
 import { bankMessageFor } from '../shared/swap-align.ts';
 import { clockStamp, scheduledContextTime } from './midi-clock.ts';
-import { MidiInput } from './midi-input.ts';
 import type { MidiSink } from './midi-dispatch.ts';
 import { RecentPitches, renderOrder } from './render-order.ts';
 import { createWorkletLink, type VoiceLink } from './voice-link.ts';
@@ -107,7 +106,6 @@ export class AudioEngineController implements ReactiveController, MidiSink {
   /** The render queue: renders not settled yet (a superseded one stays until its batch ends); renders ever started. */
   rendersInFlight = 0;
   rendersStarted = 0;
-  readonly midi: MidiInput;
   /** Last rendered note per pitch (for a display of the last note played). */
   readonly notes = new Map<number, BankNote>();
 
@@ -128,7 +126,6 @@ export class AudioEngineController implements ReactiveController, MidiSink {
 
   constructor(private readonly host: ReactiveControllerHost, private readonly callbacks: EngineCallbacks = {}) {
     host.addController(this);
-    this.midi = new MidiInput(this, () => host.requestUpdate(), (eventMs) => this.midiTime(eventMs));
   }
 
   hostConnected(): void {}
@@ -339,10 +336,9 @@ export class AudioEngineController implements ReactiveController, MidiSink {
     });
   }
 
-  /** Stops rendering, disconnects, closes the context if it is ours, releases MIDI and the renderer. */
+  /** Stops rendering, disconnects, closes the context if it is ours, releases the renderer. */
   dispose(): void {
     this.renderAbort?.abort();
-    this.midi.dispose();
     this.link?.close();
     this.node?.disconnect();
     this.output?.disconnect();

@@ -1,16 +1,18 @@
 /**
- * `<device-picker>`: chooses the MIDI input (all, none, or one device) and the channel (omni or 1..16).
+ * `<gansynth-device-picker>`: chooses the MIDI input (all, none, or one device) and the channel (omni or 1..16).
  * Devices appear and disappear as they are plugged (the list comes from the instrument's MIDI state).
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { ALL_INPUTS, NO_INPUT, type MidiPortInfo, type MidiState } from './midi-input.ts';
+import { defineElement } from './define-element.ts';
 
 /**
  * @fires midi-select - `{input, channel}` when either select changes
  * @csspart select - both selects
+ * @tagname gansynth-device-picker
  */
-@customElement('device-picker')
+@defineElement('gansynth-device-picker')
 export class DevicePicker extends LitElement {
   static override styles = css`
     :host { display: inline-flex; gap: 6px; align-items: center; font: 13px system-ui, sans-serif; }
@@ -55,6 +57,6 @@ export class DevicePicker extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'device-picker': DevicePicker;
+    'gansynth-device-picker': DevicePicker;
   }
 }

@@ -11,6 +11,7 @@
 import { css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { AudioEngineController, type BankNote, type EngineSettings } from './audio-engine-controller.ts';
+import { MidiInput } from './midi-input.ts';
 import { ComputerKeyboard } from './computer-keyboard.ts';
 import type { PresetAction } from './preset-bar.ts';
 import type { ControlTarget } from './midi-controls.ts';
@@ -64,7 +65,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
     .row { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 6px 0; }
     label { display: inline-flex; gap: 4px; align-items: center; }
     input[type='range'] { width: 90px; }
-    piano-keyboard { height: 110px; }
+    gansynth-piano-keyboard { height: 110px; }
     button[part='panic'] { font: inherit; padding: 4px 10px; border: 1px solid #b00020; border-radius: 4px; background: #fff; color: #b00020; cursor: pointer; }
   `;
 
@@ -83,6 +84,8 @@ export class GansynthInstrument extends InstrumentSoundApi {
   }, () => new URL(this.builtinModel, document.baseURI).href);
   @state() private octave = 60;
   private readonly engine: AudioEngineController;
+  /** Web MIDI in (the element's own; a WAM host sends MIDI through the plugin instead, so the engine has none). */
+  private readonly midi: MidiInput;
   protected readonly sound: SoundController;
   protected readonly soundImport: SoundImport;
   private readonly keys: ComputerKeyboard;
@@ -101,6 +104,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
       noteStarted: (pitch, velocity) => this.fire('note-played', { pitch, velocity }),
       error: (e) => this.report(e),
     });
+    this.midi = new MidiInput(this.engine, () => this.requestUpdate(), (eventMs) => this.engine.midiTime(eventMs));
     this.sound = new SoundController(this, {
       renderLatent: (latent) => this.renderLatent(latent),
       modelName: () => this.modelName,
@@ -194,6 +198,7 @@ export class GansynthInstrument extends InstrumentSoundApi {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.keys.detach();
+    this.midi.dispose();
     this.loader.reset(); // the engine disposes its renderer on disconnect
     this.started = undefined;
   }
@@ -221,10 +226,10 @@ export class GansynthInstrument extends InstrumentSoundApi {
     if (changed.has('volume') || changed.has('polyphony') || changed.has('release') || changed.has('swapCrossfadeSec')) {
       this.guard(() => this.engine.configure(this.engineSettings()), false);
     }
-    if (changed.has('midiInput')) this.engine.midi.select(this.midiInput);
+    if (changed.has('midiInput')) this.midi.select(this.midiInput);
     const rangeChanged = (changed.has('low') && changed.get('low') !== undefined) || (changed.has('high') && changed.get('high') !== undefined);
     if (rangeChanged) void this.sound.renderNow();
-    if (changed.has('midiChannel')) this.guard(() => (this.engine.midi.channel = this.midiChannel), false);
+    if (changed.has('midiChannel')) this.guard(() => (this.midi.channel = this.midiChannel), false);
     if (changed.has('preset') && this.preset && changed.get('preset') !== undefined) void this.setPreset(this.preset).catch((e) => this.report(e));
   }
 
@@ -235,11 +240,11 @@ export class GansynthInstrument extends InstrumentSoundApi {
   private async boot(): Promise<void> {
     try {
       this.engine.configure(this.engineSettings());
-      this.engine.midi.select(this.midiInput);
-      this.engine.midi.channel = this.midiChannel;
+      this.midi.select(this.midiInput);
+      this.midi.channel = this.midiChannel;
       this.engine.bankPitches = this.pitchRange();
       await this.engine.start({ audioContext: this.audioContext, workletUrl: this.workletUrl || undefined });
-      void this.engine.midi.enable();
+      void this.midi.enable();
       await this.loadModel();
     } catch (e) {
       this.report(e);
@@ -312,40 +317,40 @@ export class GansynthInstrument extends InstrumentSoundApi {
 
   override render() {
     const e = this.engine;
-    const midi = e.midi;
+    const midi = this.midi;
     const { bank, controls } = this.sound;
     const names = bank.presets.map((p) => p.name);
     return html`
-      <status-line part="status" .backend=${e.backend} .backendReason=${e.backendReason} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
+      <gansynth-status-line part="status" .backend=${e.backend} .backendReason=${e.backendReason} .bankDone=${e.bankDone} .bankTotal=${e.bankTotal}
         .modelName=${this.modelName} ?untrained=${this.untrained} .phase=${this.soundImport.phase || this.loader.progressText || (e.phase === 'ready' ? '' : e.phase)}
         .notice=${this.loader.notice} .midi=${midi.state === 'enabled' ? `${midi.inputs.length} input(s)` : midi.state}
-        .latency=${e.context ? playingLatency(e.context, this.midiLatencyMs) : undefined} .error=${this.errorText}></status-line>
-      <model-picker part="model" .value=${this.loader.pickerValue(this.model)} ?busy=${this.loader.progressText !== ''}
-        @model-choose=${this.onModelChoose}></model-picker>
-      <preset-bar part="presets" .presets=${bank.presets} .selected=${bank.selected} .shareUrl=${this.sound.shareUrl}
-        @preset-action=${(ev: CustomEvent<PresetAction>) => this.sound.presetAction(ev.detail)}></preset-bar>
-      <morph-pad part="morph" .labels=${names} .position=${bank.position}
-        ?busy=${e.rendering} @morph-input=${(ev: CustomEvent<{ position: number }>) => this.morphTo(ev.detail.position)}></morph-pad>
+        .latency=${e.context ? playingLatency(e.context, this.midiLatencyMs) : undefined} .error=${this.errorText}></gansynth-status-line>
+      <gansynth-model-picker part="model" .value=${this.loader.pickerValue(this.model)} ?busy=${this.loader.progressText !== ''}
+        @model-choose=${this.onModelChoose}></gansynth-model-picker>
+      <gansynth-preset-bar part="presets" .presets=${bank.presets} .selected=${bank.selected} .shareUrl=${this.sound.shareUrl}
+        @preset-action=${(ev: CustomEvent<PresetAction>) => this.sound.presetAction(ev.detail)}></gansynth-preset-bar>
+      <gansynth-morph-pad part="morph" .labels=${names} .position=${bank.position}
+        ?busy=${e.rendering} @morph-input=${(ev: CustomEvent<{ position: number }>) => this.morphTo(ev.detail.position)}></gansynth-morph-pad>
       <div class="row" part="performance">
-        <morph-xy-pad part="pad" .labels=${names} .corners=${bank.corners} .x=${bank.xy.x} .y=${bank.xy.y} ?active=${bank.morph === 'xy'}
+        <gansynth-morph-xy-pad part="pad" .labels=${names} .corners=${bank.corners} .x=${bank.xy.x} .y=${bank.xy.y} ?active=${bank.morph === 'xy'}
           ?busy=${e.rendering} @morph-xy-input=${(ev: CustomEvent<{ x: number; y: number }>) => this.morphToXY(ev.detail.x, ev.detail.y)}
-          @corner-change=${(ev: CustomEvent<{ corner: number; index: number }>) => this.guard(() => this.sound.setCorners(bank.corners.map((c, i) => (i === ev.detail.corner ? ev.detail.index : c))), false)}></morph-xy-pad>
-        <midi-learn-bar .bindings=${controls.bindings} .armed=${controls.armed}
-          @learn-arm=${(ev: CustomEvent<{ target?: ControlTarget }>) => this.learnMidi(ev.detail.target)}></midi-learn-bar>
+          @corner-change=${(ev: CustomEvent<{ corner: number; index: number }>) => this.guard(() => this.sound.setCorners(bank.corners.map((c, i) => (i === ev.detail.corner ? ev.detail.index : c))), false)}></gansynth-morph-xy-pad>
+        <gansynth-midi-learn-bar .bindings=${controls.bindings} .armed=${controls.armed}
+          @learn-arm=${(ev: CustomEvent<{ target?: ControlTarget }>) => this.learnMidi(ev.detail.target)}></gansynth-midi-learn-bar>
         <button part="panic" title="all sound off and reset controllers" @click=${() => this.panic()}>panic</button>
       </div>
       <div class="row" part="controls">
-        <device-picker .inputs=${midi.inputs} .input=${midi.selected} .channel=${midi.channel} .state=${midi.state}
-          .message=${midi.errorMessage} @midi-select=${this.onMidiSelect}></device-picker>
+        <gansynth-device-picker .inputs=${midi.inputs} .input=${midi.selected} .channel=${midi.channel} .state=${midi.state}
+          .message=${midi.errorMessage} @midi-select=${this.onMidiSelect}></gansynth-device-picker>
         <label>volume <input type="range" min="0" max="1" step="0.01" .value=${String(this.volume)}
           @input=${(ev: Event) => (this.volume = Number((ev.target as HTMLInputElement).value))}></label>
         <label>release <input type="range" min="0.01" max="3" step="0.01" .value=${String(this.release)}
           @input=${(ev: Event) => (this.release = Number((ev.target as HTMLInputElement).value))}></label>
         <span>computer keys: A … ; from C${this.octave / 12 - 1}, Z / X octave</span> ${this.soundImport.view()}
       </div>
-      <piano-keyboard part="keyboard" .low=${this.low} .high=${this.high} .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
+      <gansynth-piano-keyboard part="keyboard" .low=${this.low} .high=${this.high} .active=${new Set(e.activePitches)} .ready=${new Set(e.readyPitches)}
         @note-on=${(ev: CustomEvent<{ pitch: number; velocity: number }>) => { void this.resume(); this.noteOn(ev.detail.pitch, ev.detail.velocity); }}
-        @note-off=${(ev: CustomEvent<{ pitch: number }>) => this.noteOff(ev.detail.pitch)}></piano-keyboard>
+        @note-off=${(ev: CustomEvent<{ pitch: number }>) => this.noteOff(ev.detail.pitch)}></gansynth-piano-keyboard>
     `;
   }
 

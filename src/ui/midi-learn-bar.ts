@@ -1,17 +1,19 @@
 /**
- * `<midi-learn-bar>`: the MIDI controller bound to each target (morph X, morph Y, next / previous preset), and
+ * `<gansynth-midi-learn-bar>`: the MIDI controller bound to each target (morph X, morph Y, next / previous preset), and
  * MIDI learn: press a target, then move a knob, fader or button on the controller, and it is bound
  * (midi-controls.ts). Press it again to stop waiting.
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { CONTROL_TARGETS, CONTROL_TARGET_LABELS, type ControlBindings, type ControlTarget } from './midi-controls.ts';
+import { defineElement } from './define-element.ts';
 
 /**
  * @fires learn-arm - `{target}`: wait for a controller for `target` (undefined: stop waiting)
  * @csspart learn - a target's button; also `armed` while it waits
+ * @tagname gansynth-midi-learn-bar
  */
-@customElement('midi-learn-bar')
+@defineElement('gansynth-midi-learn-bar')
 export class MidiLearnBar extends LitElement {
   static override styles = css`
     :host { display: inline-flex; flex-wrap: wrap; gap: 4px; align-items: center; font: 12px system-ui, sans-serif; }
@@ -40,6 +42,6 @@ export class MidiLearnBar extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'midi-learn-bar': MidiLearnBar;
+    'gansynth-midi-learn-bar': MidiLearnBar;
   }
 }

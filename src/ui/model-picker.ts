@@ -1,11 +1,12 @@
 /**
- * `<model-picker>`: which model the instrument plays: auto, the built-in model, Magenta's acoustic_only and
+ * `<gansynth-model-picker>`: which model the instrument plays: auto, the built-in model, Magenta's acoustic_only and
  * all_instruments, or "open…" a model directory URL, a local folder, or local files (model.json or
  * weights_manifest.json plus its shards). It only reports the choice (`model-choose`); the instrument loads it.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import { AUTO_MODEL, NAMED_MODELS } from './model-catalog.ts';
+import { defineElement } from './define-element.ts';
 
 /** `model-choose` detail: a `model` value, or local files (keyed by their path inside the chosen folder). */
 export type ModelChoice = { readonly value: string } | { readonly files: ReadonlyMap<string, Blob>; readonly label: string };
@@ -28,8 +29,9 @@ export function filesByPath(list: Iterable<File>): Map<string, Blob> {
 /**
  * @fires model-choose - {@link ModelChoice}
  * @csspart select
+ * @tagname gansynth-model-picker
  */
-@customElement('model-picker')
+@defineElement('gansynth-model-picker')
 export class ModelPicker extends LitElement {
   static override styles = css`
     :host { display: inline-flex; flex-wrap: wrap; gap: 6px; align-items: center; }
@@ -98,6 +100,6 @@ export class ModelPicker extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'model-picker': ModelPicker;
+    'gansynth-model-picker': ModelPicker;
   }
 }

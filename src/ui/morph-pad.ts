@@ -1,15 +1,17 @@
 /**
- * `<morph-pad>`: a slider along the bank's presets. Position 0 is the first preset, 1 the last, the
+ * `<gansynth-morph-pad>`: a slider along the bank's presets. Position 0 is the first preset, 1 the last, the
  * presets equally spaced in between; the instrument interpolates their latents (slerp) and re-renders.
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
+import { defineElement } from './define-element.ts';
 
 /**
  * @fires morph-input - `{position}` in [0, 1], on every movement (the instrument debounces rendering)
  * @csspart track - the range input
+ * @tagname gansynth-morph-pad
  */
-@customElement('morph-pad')
+@defineElement('gansynth-morph-pad')
 export class MorphPad extends LitElement {
   static override styles = css`
     :host { display: block; font: 12px system-ui, sans-serif; }
@@ -45,6 +47,6 @@ export class MorphPad extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'morph-pad': MorphPad;
+    'gansynth-morph-pad': MorphPad;
   }
 }

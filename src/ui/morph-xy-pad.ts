@@ -1,12 +1,13 @@
 /**
- * `<morph-xy-pad>`: a square over four corner presets; where the puck sits is the sound (the instrument
+ * `<gansynth-morph-xy-pad>`: a square over four corner presets; where the puck sits is the sound (the instrument
  * interpolates the corners' latents: src/engine/latent.ts `interpolateLatentsXY`). Played with mouse, pen or touch
  * (Pointer Events with pointer capture: the drag follows outside the pad, one pointer at a time) and with the
  * arrow keys when focused (Shift: ten times the step). A select at each corner picks its preset from the bank.
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import type { PadCorners } from './preset-bank.ts';
+import { defineElement } from './define-element.ts';
 
 /** `morph-xy-input` detail: x right, y up, each in [0, 1]. */
 export interface XYDetail {
@@ -25,8 +26,9 @@ const CORNER_NAMES = ['bottom left', 'bottom right', 'top left', 'top right'];
  * @csspart pad - the square (focusable: arrow keys)
  * @csspart puck - the position
  * @csspart corner - a corner's preset select
+ * @tagname gansynth-morph-xy-pad
  */
-@customElement('morph-xy-pad')
+@defineElement('gansynth-morph-xy-pad')
 export class MorphXYPad extends LitElement {
   static override styles = css`
     :host { display: inline-grid; grid-template-columns: auto auto; gap: 2px 8px; font: 12px system-ui, sans-serif; }
@@ -118,6 +120,6 @@ export class MorphXYPad extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'morph-xy-pad': MorphXYPad;
+    'gansynth-morph-xy-pad': MorphXYPad;
   }
 }

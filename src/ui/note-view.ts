@@ -1,9 +1,10 @@
 /**
- * `<note-view>`: the waveform (top) and a log-magnitude spectrogram (bottom) of one rendered note, drawn
+ * `<gansynth-note-view>`: the waveform (top) and a log-magnitude spectrogram (bottom) of one rendered note, drawn
  * on a canvas. The demo shows the last note played with it.
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { property, query } from 'lit/decorators.js';
+import { defineElement } from './define-element.ts';
 
 /** In-place radix-2 FFT of (re, im); length must be a power of two. */
 export function fftInPlace(re: Float32Array, im: Float32Array): void {
@@ -60,8 +61,10 @@ export function spectrogramDb(samples: Float32Array, columns: number, fftSize = 
   return out;
 }
 
-/** @csspart canvas */
-@customElement('note-view')
+/** @csspart canvas
+ * @tagname gansynth-note-view
+ */
+@defineElement('gansynth-note-view')
 export class NoteView extends LitElement {
   static override styles = css`
     :host { display: block; }
@@ -150,6 +153,6 @@ export class NoteView extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'note-view': NoteView;
+    'gansynth-note-view': NoteView;
   }
 }

@@ -1,10 +1,11 @@
 /**
- * `<piano-keyboard>`: an on-screen keyboard played with mouse, pen or touch (pointer events, several
+ * `<gansynth-piano-keyboard>`: an on-screen keyboard played with mouse, pen or touch (pointer events, several
  * fingers at once, glissando by sliding). Shows held keys and which pitches of the bank are rendered.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { PITCH_MAX, PITCH_MIN } from '../shared/constants.ts';
+import { defineElement } from './define-element.ts';
 
 const BLACK = new Set([1, 3, 6, 8, 10]);
 const NAMES = ['C', 'C♯', 'D', 'D♯', 'E', 'F', 'F♯', 'G', 'G♯', 'A', 'A♯', 'B'];
@@ -29,8 +30,9 @@ export interface KeyNoteOnDetail {
  * @fires note-on - {@link KeyNoteOnDetail}
  * @fires note-off - `{pitch}`
  * @csspart key - every key; also `white`, `black`, `active`, `pending` (not yet rendered)
+ * @tagname gansynth-piano-keyboard
  */
-@customElement('piano-keyboard')
+@defineElement('gansynth-piano-keyboard')
 export class PianoKeyboard extends LitElement {
   static override styles = css`
     :host { display: block; height: 120px; touch-action: none; user-select: none; -webkit-user-select: none; }
@@ -121,6 +123,6 @@ export class PianoKeyboard extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'piano-keyboard': PianoKeyboard;
+    'gansynth-piano-keyboard': PianoKeyboard;
   }
 }

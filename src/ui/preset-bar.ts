@@ -1,10 +1,11 @@
 /**
- * `<preset-bar>`: the preset bank as buttons, with random / save / rename / delete / export / import /
+ * `<gansynth-preset-bar>`: the preset bank as buttons, with random / save / rename / delete / export / import /
  * share. It only renders and asks: every change is an event the instrument applies to its bank.
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { property, query } from 'lit/decorators.js';
 import type { Preset } from '../engine/presets.ts';
+import { defineElement } from './define-element.ts';
 
 /** What the user asked the bank to do. */
 export type PresetAction =
@@ -21,8 +22,9 @@ export type PresetAction =
  * @fires preset-action - {@link PresetAction}
  * @csspart preset - a preset button; also `selected`
  * @csspart tool - an action button
+ * @tagname gansynth-preset-bar
  */
-@customElement('preset-bar')
+@defineElement('gansynth-preset-bar')
 export class PresetBar extends LitElement {
   static override styles = css`
     :host { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font: 13px system-ui, sans-serif; }
@@ -81,6 +83,6 @@ export class PresetBar extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'preset-bar': PresetBar;
+    'gansynth-preset-bar': PresetBar;
   }
 }

@@ -1,10 +1,11 @@
 /**
- * `<status-line>`: what the instrument is doing: the tfjs backend, bank readiness (n/61), the model
+ * `<gansynth-status-line>`: what the instrument is doing: the tfjs backend, bank readiness (n/61), the model
  * (and whether it is untrained), MIDI, the latency a player hears, and the last error in full (never swallowed).
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import type { PlayingLatency } from './midi-clock.ts';
+import { defineElement } from './define-element.ts';
 
 /**
  * @csspart backend
@@ -14,8 +15,9 @@ import type { PlayingLatency } from './midi-clock.ts';
  * @csspart notice
  * @csspart latency
  * @csspart error
+ * @tagname gansynth-status-line
  */
-@customElement('status-line')
+@defineElement('gansynth-status-line')
 export class StatusLine extends LitElement {
   static override styles = css`
     :host { display: flex; flex-wrap: wrap; gap: 4px 14px; font: 12px ui-monospace, monospace; color: #333; }
@@ -65,6 +67,6 @@ function latencyTitle(l: PlayingLatency): string {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'status-line': StatusLine;
+    'gansynth-status-line': StatusLine;
   }
 }

@@ -4,7 +4,8 @@
  * them back, polled every 100 ms), and a keyboard that plays through the host's event path (`wam-midi`).
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
+import { defineElement } from '../ui/define-element.ts';
 import '../ui/piano-keyboard.ts';
 import '../ui/status-line.ts';
 import type { KeyNoteOnDetail } from '../ui/piano-keyboard.ts';
@@ -14,7 +15,7 @@ import { PARAM, paramSpecs, type ParamId } from './params.ts';
 
 const POLL_MS = 100;
 
-@customElement('gansynth-wam-gui')
+@defineElement('gansynth-wam-gui')
 export class GansynthWamGui extends LitElement {
   static override styles = css`
     :host { display: block; box-sizing: border-box; width: 640px; padding: 10px; background: #f6f4ef; border: 1px solid #bbb;
@@ -23,7 +24,7 @@ export class GansynthWamGui extends LitElement {
     .controls { display: grid; grid-template-columns: repeat(5, 1fr); gap: 8px; margin: 8px 0; }
     label { display: flex; flex-direction: column; gap: 2px; font-size: 12px; }
     output { font: 11px ui-monospace, monospace; color: #555; }
-    piano-keyboard { height: 90px; }
+    gansynth-piano-keyboard { height: 90px; }
   `;
 
   @property({ attribute: false }) instrument: WamInstrument | undefined;
@@ -79,8 +80,8 @@ export class GansynthWamGui extends LitElement {
     const engine = inst.engine;
     return html`
       <h2>GANSynth</h2>
-      <status-line .backend=${s.backend} .backendReason=${s.backendReason} .bankDone=${s.bankDone} .bankTotal=${s.bankTotal}
-        .modelName=${s.model} .untrained=${s.untrained} .notice=${s.notice} .phase=${s.loading} .error=${s.error}></status-line>
+      <gansynth-status-line .backend=${s.backend} .backendReason=${s.backendReason} .bankDone=${s.bankDone} .bankTotal=${s.bankTotal}
+        .modelName=${s.model} .untrained=${s.untrained} .notice=${s.notice} .phase=${s.loading} .error=${s.error}></gansynth-status-line>
       <div class="controls">
         <label>Preset
           <select part="preset" @change=${(e: Event) => this.set(PARAM.preset, Number((e.target as HTMLSelectElement).value))}>
@@ -91,10 +92,10 @@ export class GansynthWamGui extends LitElement {
         ${slider(PARAM.releaseSec, 0.005, (v) => `${v.toFixed(2)} s`)}
         ${slider(PARAM.bendRangeSemitones, 1, (v) => `±${v} st`)}
       </div>
-      <piano-keyboard .low=${engine.bankPitches[0]!} .high=${engine.bankPitches[engine.bankPitches.length - 1]!}
+      <gansynth-piano-keyboard .low=${engine.bankPitches[0]!} .high=${engine.bankPitches[engine.bankPitches.length - 1]!}
         .active=${engine.activePitches} .ready=${engine.readyPitches}
         @note-on=${(e: CustomEvent<KeyNoteOnDetail>) => this.midi([0x90, e.detail.pitch, e.detail.velocity])}
-        @note-off=${(e: CustomEvent<{ pitch: number }>) => this.midi([0x80, e.detail.pitch, 0])}></piano-keyboard>
+        @note-off=${(e: CustomEvent<{ pitch: number }>) => this.midi([0x80, e.detail.pitch, 0])}></gansynth-piano-keyboard>
     `;
   }
 }

@@ -7,7 +7,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { AudioEngineController } from '../ui/audio-engine-controller.ts';
 import { loadPresetBankFile, savePresetBankFile } from '../ui/bank-file.ts';
 import { ModelLoader, type LoadedModelInfo } from '../ui/model-loader.ts';
-import { createBankRenderer } from '../ui/renderer-adapter.ts';
+import { createWorkerBankRenderer } from '../ui/worker-bank-renderer.ts';
 import { SoundController } from '../ui/sound-controller.ts';
 import { PITCH_MAX, PITCH_MIN } from '../shared/constants.ts';
 import type { GansynthWamNode } from './node.ts';
@@ -66,7 +66,7 @@ export class WamInstrument implements ReactiveControllerHost {
     });
     this.workerUrl = workerShimUrl(urls.renderWorker);
     this.loader = new ModelLoader({
-      makeRenderer: (source, onLoadProgress) => createBankRenderer({
+      makeRenderer: (source, onLoadProgress) => createWorkerBankRenderer({
         modelUrl: source.url, sampleRateHz: this.context.sampleRate, workerUrl: this.workerUrl,
         backend: options.backend ?? 'auto', wasmPath: options.wasmPath ?? urls.wasm, onLoadProgress,
       }),

@@ -42,7 +42,7 @@ describe('demo page', { skip }, () => {
   test('renders, plays from pointer and computer keyboard, shows the note, help overlay', async () => {
     await page.waitForFunction(() => (document.querySelector('gansynth-instrument') as El).engineState.bankDone >= 6, undefined, { timeout: 90_000 });
     // 60 is the middle of 48..72, so it renders first.
-    const key = page.locator('gansynth-instrument piano-keyboard [data-pitch="60"]');
+    const key = page.locator('gansynth-instrument gansynth-piano-keyboard [data-pitch="60"]');
     const box = (await key.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8);
     await page.mouse.down();
@@ -51,7 +51,7 @@ describe('demo page', { skip }, () => {
     assert.equal(await page.evaluate(() => (document.querySelector('gansynth-instrument') as El).stats().then((s) => s.activeVoices)), 1);
     await page.mouse.up();
     const view = await page.evaluate(() => {
-      const v = document.querySelector('note-view') as HTMLElement & { caption: string; samples?: Float32Array };
+      const v = document.querySelector('gansynth-note-view') as HTMLElement & { caption: string; samples?: Float32Array };
       return { caption: v.caption, length: v.samples?.length ?? 0 };
     });
     assert.match(view.caption, /C4/);
@@ -61,7 +61,7 @@ describe('demo page', { skip }, () => {
     await page.waitForTimeout(150);
     assert.deepEqual(await page.evaluate(() => (document.querySelector('gansynth-instrument') as El).engineState.active), [60]);
     await page.keyboard.up('a');
-    const status = await page.evaluate(() => document.querySelector('gansynth-instrument')!.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    const status = await page.evaluate(() => document.querySelector('gansynth-instrument')!.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
     assert.match(status, /backend: wasm/);
     assert.match(status, /untrained model/);
     await page.screenshot({ path: join(TEST_OUT_DIR, 'demo.png') });
@@ -75,7 +75,7 @@ describe('demo page', { skip }, () => {
 
   test('preset bar: random, rename, share link, export, delete, import; the link restores the bank', async () => {
     const names = () => page.evaluate(() => (document.querySelector('gansynth-instrument') as unknown as { presets: { name: string }[] }).presets.map((p) => p.name));
-    const bar = 'gansynth-instrument preset-bar';
+    const bar = 'gansynth-instrument gansynth-preset-bar';
     await page.click(`${bar} button:has-text("random")`);
     assert.equal((await names()).length, 5);
     await page.fill(`${bar} input[aria-label="preset name"]`, 'my sound');
@@ -122,7 +122,7 @@ describe('demo page', { skip }, () => {
     await page.goto(`${opened.url}/index.html?model=/tiny/&backend=wasm&low=60&high=61`);
     await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);
     await page.evaluate(() => ((document.querySelector('gansynth-instrument') as unknown as Inst).midiBindings = { morphX: 74, morphY: 2, presetNext: 20 }));
-    await page.locator('gansynth-instrument morph-xy-pad select[aria-label="top right preset"]').selectOption('1');
+    await page.locator('gansynth-instrument gansynth-morph-xy-pad select[aria-label="top right preset"]').selectOption('1');
     const set = await inst();
     await page.reload();
     await page.waitForFunction(() => customElements.get('gansynth-instrument') !== undefined);

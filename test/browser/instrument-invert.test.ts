@@ -90,9 +90,9 @@ describe('sound → preset: a WAV dropped on the instrument', { skip }, () => {
       { ...TEST_ATTRS, 'invert-steps': '3', 'invert-starts': '1' });
     await page.evaluate(() => {
       for (const type of ['sound-inverted', 'presets-changed']) gsTest.el.addEventListener(type, (e) => gsTest.events.push({ type, detail: (e as CustomEvent).detail }));
-      // Every status-line phase the element shows, to see the inversion's progress go by.
+      // Every gansynth-status-line phase the element shows, to see the inversion's progress go by.
       (window as any).phases = [];
-      const line = gsTest.el.shadowRoot!.querySelector('status-line') as HTMLElement & { phase: string };
+      const line = gsTest.el.shadowRoot!.querySelector('gansynth-status-line') as HTMLElement & { phase: string };
       setInterval(() => {
         const p = line.phase;
         if (p && (window as any).phases.at(-1) !== p) (window as any).phases.push(p);

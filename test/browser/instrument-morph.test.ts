@@ -23,7 +23,7 @@ declare const gsTest: Gs;
 declare const fakeMidi: { send(id: string, bytes: number[]): void };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const PAD = 'gansynth-instrument morph-xy-pad .pad';
+const PAD = 'gansynth-instrument gansynth-morph-xy-pad .pad';
 
 describe('the morph pad and MIDI control in Chromium', { skip }, () => {
   let opened: OpenedPage;
@@ -49,7 +49,7 @@ describe('the morph pad and MIDI control in Chromium', { skip }, () => {
     await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
     // Which kinds of pointer reached the pad.
     await page.evaluate(() => {
-      const pad = gsTest.el.shadowRoot!.querySelector('morph-xy-pad')!.shadowRoot!.querySelector('.pad')!;
+      const pad = gsTest.el.shadowRoot!.querySelector('gansynth-morph-xy-pad')!.shadowRoot!.querySelector('.pad')!;
       (window as any).pointerTypes = [];
       pad.addEventListener('pointerdown', (e) => (window as any).pointerTypes.push((e as PointerEvent).pointerType));
     });
@@ -79,7 +79,7 @@ describe('the morph pad and MIDI control in Chromium', { skip }, () => {
   test('corner selects choose the corner presets (and announce the bank changed)', async () => {
     const n = await page.evaluate(() => gsTest.events.length);
     await page.evaluate(() => gsTest.el.addEventListener('presets-changed', (e: Event) => gsTest.events.push({ type: 'presets-changed', t: 0, detail: (e as CustomEvent).detail }), { once: true }));
-    await page.locator('gansynth-instrument morph-xy-pad select[aria-label="top right preset"]').selectOption('0');
+    await page.locator('gansynth-instrument gansynth-morph-xy-pad select[aria-label="top right preset"]').selectOption('0');
     assert.deepEqual(await page.evaluate(() => gsTest.el.padCorners), [0, 1, 2, 0]);
     const changed = await page.evaluate((k) => gsTest.events.slice(k).find((e) => e.type === 'presets-changed')?.detail.presetBank.padCorners, n);
     assert.deepEqual(changed, [0, 1, 2, 0]);
@@ -148,7 +148,7 @@ describe('the morph pad and MIDI control in Chromium', { skip }, () => {
   });
 
   test('MIDI learn: arm a target in the bar, the next assignable controller binds (pedals cannot), buttons step presets', async () => {
-    const button = (t: string) => page.locator(`gansynth-instrument midi-learn-bar button[data-target=${t}]`);
+    const button = (t: string) => page.locator(`gansynth-instrument gansynth-midi-learn-bar button[data-target=${t}]`);
     const bindings = () => page.evaluate(() => gsTest.el.midiBindings);
     assert.deepEqual(await bindings(), { morphX: 1, morphY: 2 });
     await button('presetNext').click();

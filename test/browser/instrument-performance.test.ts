@@ -37,7 +37,7 @@ describe('latency, preset swap to sound, panic and pedals in Chromium', { skip }
 
   const midi = (bytes: number[]) => page.evaluate((b) => fakeMidi.send('fake-1', b), bytes);
   const voices = () => page.evaluate(() => gsTest.stats().then((s) => s.activeVoices));
-  const status = () => page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+  const status = () => page.evaluate(() => gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
   /** Fails when the worklet answered `type` with "unknown message type" (it must handle the pedal messages). */
   async function needsWorklet(_t: TestContext, type: string): Promise<boolean> {
     await sleep(100);
@@ -69,8 +69,8 @@ describe('latency, preset swap to sound, panic and pedals in Chromium', { skip }
     await page.evaluate(() => gsTest.el.setAttribute('midi-latency-ms', '25'));
     const b = await read();
     assert.ok(Math.abs(b.latencyMs - (b.baseSec + b.outputSec) * 1000 - 25) < 1e-9, `25 ms more (${b.latencyMs})`);
-    await page.waitForFunction((ms) => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.includes(`latency: ${ms} ms`), b.latencyMs.toFixed(1));
-    const title = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.querySelector('[part=latency]')!.getAttribute('title'));
+    await page.waitForFunction((ms) => gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.includes(`latency: ${ms} ms`), b.latencyMs.toFixed(1));
+    const title = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.querySelector('[part=latency]')!.getAttribute('title'));
     assert.match(title!, /MIDI budget 25 ms/);
     await page.evaluate(() => gsTest.el.setAttribute('midi-latency-ms', '0'));
   });

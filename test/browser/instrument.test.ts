@@ -52,7 +52,7 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     const s = await page.evaluate(() => ({
       state: gsTest.el.engineState,
       progress: gsTest.events.filter((e) => e.type === 'bank-progress').map((e) => e.detail),
-      status: gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '),
+      status: gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '),
     }));
     assert.equal(s.state.backend, 'wasm');
     assert.equal(s.state.bankDone, HIGH - LOW + 1);
@@ -135,7 +135,7 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     assert.equal(await voices(page), 1);
     await midi(page, [0x81, 61, 0]);
     await page.evaluate(() => (gsTest.el.midiChannel = 0));
-    const inputs = () => page.evaluate(() => (gsTest.el.shadowRoot!.querySelector('device-picker') as any).inputs.map((i: { name: string }) => i.name));
+    const inputs = () => page.evaluate(() => (gsTest.el.shadowRoot!.querySelector('gansynth-device-picker') as any).inputs.map((i: { name: string }) => i.name));
     assert.deepEqual(await inputs(), ['Fake Keys 1']);
     await page.evaluate(() => fakeMidi.plug('fake-2', 'Fake Keys 2'));
     await sleep(100);
@@ -256,15 +256,15 @@ describe('gansynth-instrument in Chromium', { skip }, () => {
     });
     assert.match(r.message, /"bad".*outside ±100/);
     assert.deepEqual(r.after, r.before, 'the bank is unchanged');
-    const status = () => page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    const status = () => page.evaluate(() => gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
     assert.match(await status(), /error: .*outside ±100/);
-    await page.waitForFunction(() => !gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.querySelector('[part=error]'), undefined, { timeout: 8000 });
+    await page.waitForFunction(() => !gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.querySelector('[part=error]'), undefined, { timeout: 8000 });
     assert.doesNotMatch(await status(), /error:/);
   });
 
   test('errors are shown in the status line and fired, not swallowed', async () => {
     const message = await page.evaluate(() => gsTest.mount({ model: '/no-such-model/', attrs: { 'midi-input': 'none', 'wasm-path': '/wasm/' } }).then(() => 'resolved', (e: Error) => e.message));
-    const status = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    const status = await page.evaluate(() => gsTest.el.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
     assert.match(message, /no-such-model/);
     assert.match(status, /error: .*no-such-model/);
     await page.evaluate(() => gsTest.el.remove());

@@ -54,7 +54,7 @@ describe('model picker in Chromium', { skip }, () => {
   /** Chooses `value` in the picker as a user does and waits for the model it leads to. */
   async function pick(value: string): Promise<Loaded> {
     const next = page.evaluate(() => mpTest.nextModel());
-    await page.locator('gansynth-instrument model-picker select').selectOption(value);
+    await page.locator('gansynth-instrument gansynth-model-picker select').selectOption(value);
     return next;
   }
 
@@ -164,8 +164,8 @@ describe('model picker in Chromium', { skip }, () => {
   test('local files from the picker; backend and worker-url take effect after boot', async () => {
     await mount('builtin');
     const next = page.evaluate(() => mpTest.nextModel());
-    await page.locator('gansynth-instrument model-picker select').selectOption('open-files');
-    await page.locator('gansynth-instrument model-picker input[aria-label="model files"]').setInputFiles(await filesOf(join(REPO_ROOT, '.test-out/instrument/builtin-trained')));
+    await page.locator('gansynth-instrument gansynth-model-picker select').selectOption('open-files');
+    await page.locator('gansynth-instrument gansynth-model-picker input[aria-label="model files"]').setInputFiles(await filesOf(join(REPO_ROOT, '.test-out/instrument/builtin-trained')));
     const local = await next;
     assert.equal(local.modelName, 'builtin-trained');
     assert.equal(local.notice, '');
@@ -189,7 +189,7 @@ describe('model picker in Chromium', { skip }, () => {
     const old = await page.evaluate((p) => mpTest.note(p), PITCH);
     await page.evaluate((p) => gsTest.el.noteOn(p, 100), PITCH);
     const next = page.evaluate(() => mpTest.nextModel());
-    await page.locator('gansynth-instrument model-picker select').selectOption('acoustic_only');
+    await page.locator('gansynth-instrument gansynth-model-picker select').selectOption('acoustic_only');
     const during = await page.evaluate(() => gsTest.record(1500, 2048));
     const loaded = await next;
     assert.equal(loaded.label, NAMED_MODELS.acoustic_only);

@@ -148,8 +148,8 @@ test('the GUI in the host page: status, presets, parameters both ways, keyboard 
   await page.evaluate((s) => window.wamGui(s), OPTIONS);
   const gui = page.locator('gansynth-wam-gui');
   await gui.waitFor();
-  await page.waitForFunction(() => document.querySelector('gansynth-wam-gui')?.shadowRoot?.querySelector('status-line')?.shadowRoot?.textContent?.includes('bank: 8/8'));
-  const status = await page.evaluate(() => document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!);
+  await page.waitForFunction(() => document.querySelector('gansynth-wam-gui')?.shadowRoot?.querySelector('gansynth-status-line')?.shadowRoot?.textContent?.includes('bank: 8/8'));
+  const status = await page.evaluate(() => document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!);
   assert.match(status, /backend: wasm/);
   assert.match(status, /model: tiny test model/);
   const options = await page.evaluate(() => Array.from(document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelectorAll('select[part=preset] option'), (o) => o.textContent));
@@ -161,11 +161,11 @@ test('the GUI in the host page: status, presets, parameters both ways, keyboard 
     sel.dispatchEvent(new Event('change'));
   });
   await page.waitForFunction(() => document.querySelector('gansynth-wam-gui')!.shadowRoot!.querySelector<HTMLInputElement>('input[part=morph]')!.value === '1');
-  await page.waitForFunction(() => document.querySelector('gansynth-wam-gui')?.shadowRoot?.querySelector('status-line')?.shadowRoot?.textContent?.includes('bank: 8/8'));
+  await page.waitForFunction(() => document.querySelector('gansynth-wam-gui')?.shadowRoot?.querySelector('gansynth-status-line')?.shadowRoot?.textContent?.includes('bank: 8/8'));
   // The on-screen keyboard plays through the host's event path: a voice sounds while the key is down.
   const voices = () => page.evaluate(async () => (await window.wamGuiInstance.instrument.engine.stats()).activeVoices);
   assert.equal(await voices(), 0);
-  const keys = (await gui.locator('piano-keyboard').boundingBox())!;
+  const keys = (await gui.locator('gansynth-piano-keyboard').boundingBox())!;
   await page.mouse.move(keys.x + keys.width * 0.07, keys.y + keys.height * 0.85);
   await page.mouse.down();
   const t0 = Date.now();

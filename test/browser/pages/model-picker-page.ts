@@ -23,7 +23,7 @@ const api = {
   watch(): void {
     gs.el!.addEventListener('model-loaded', (e) => this.loaded.push({ ...(e as CustomEvent).detail, t: Math.round(performance.now()) }));
     const sample = () => {
-      const phase = gs.el?.shadowRoot?.querySelector('status-line')?.shadowRoot?.querySelector('[part=phase]')?.textContent;
+      const phase = gs.el?.shadowRoot?.querySelector('gansynth-status-line')?.shadowRoot?.querySelector('[part=phase]')?.textContent;
       if (phase) this.phases.add(phase.trim());
       requestAnimationFrame(sample);
     };
@@ -63,7 +63,7 @@ const api = {
   },
 
   status(): string {
-    return gs.el!.shadowRoot!.querySelector('status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' ');
+    return gs.el!.shadowRoot!.querySelector('gansynth-status-line')!.shadowRoot!.textContent!.replace(/\s+/g, ' ');
   },
 
   /** The instrument's current note of `pitch`, as a plain array. */

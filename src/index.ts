@@ -33,7 +33,7 @@ export * from './midi/midi-render.ts';
 // Worklet: the pure voice engine (the processor itself is dist/worklet/processor.js).
 export { VoiceEngine, STEAL_FADE_SEC, DEFAULT_BEND_RANGE_SEMITONES } from './worklet/voice-engine.ts';
 
-// UI: the Lit elements and the controller that owns the AudioContext, worklet node and MIDI.
+// UI: the Lit elements and the controller that owns the AudioContext and worklet node (the element owns Web MIDI).
 export * from './ui/gansynth-instrument.ts';
 export * from './ui/midi-file-renderer.ts';
 export * from './ui/audio-engine-controller.ts';

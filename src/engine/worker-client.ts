@@ -16,12 +16,17 @@ export interface RenderWorkerClientOptions extends WorkerRendererOptions {
   onLoadProgress?: (loadedBytes: number, totalBytes: number) => void;
 }
 
-interface Pending {
-  resolve(bank: Map<number, Float32Array>): void;
+/** What every job in flight has: how to fail it, and how to stop listening to its signal. */
+interface JobBase {
   reject(e: Error): void;
+  cleanup(): void;
+}
+
+interface PendingRender extends JobBase {
+  kind: 'render';
+  resolve(bank: Map<number, Float32Array>): void;
   onNote?: RenderOptions['onNote'];
   bank: Map<number, Float32Array>;
-  cleanup(): void;
 }
 
 /** Options of {@link RenderWorkerClient.invert}: the Worker's options plus page-side ones (never posted). */
@@ -30,12 +35,13 @@ export interface ClientInvertOptions extends WorkerInvertOptions {
   onStep?: (p: { step: number; steps: number; bestLoss: number; bestDistanceDb: number }) => void;
 }
 
-interface PendingInversion {
+interface PendingInversion extends JobBase {
+  kind: 'invert';
   resolve(r: InvertedSound): void;
-  reject(e: Error): void;
   onStep?: ClientInvertOptions['onStep'];
-  cleanup(): void;
 }
+
+type Job = PendingRender | PendingInversion;
 
 /** Talks to a render Worker (or any RenderPort serving attachRenderWorker). */
 export class RenderWorkerClient {
@@ -43,8 +49,8 @@ export class RenderWorkerClient {
   private readonly ownedWorker: Worker | null;
   private readonly options: WorkerRendererOptions;
   private readonly onLoadProgress: RenderWorkerClientOptions['onLoadProgress'];
-  private readonly pending = new Map<number, Pending>();
-  private readonly inversions = new Map<number, PendingInversion>();
+  /** Renders and inversions in flight, by id. */
+  private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private info: RenderWorkerInfo | null = null;
   private initWaiter: { resolve(i: RenderWorkerInfo): void; reject(e: Error): void } | null = null;
@@ -74,8 +80,7 @@ export class RenderWorkerClient {
         const err = new Error(`render worker ${String(worker)} failed: ${e.message || 'script error (check its URL and the console)'}`);
         this.initWaiter?.reject(err);
         this.initWaiter = null;
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
+        this.failAll(err);
       });
     } else {
       this.ownedWorker = null;
@@ -107,8 +112,8 @@ export class RenderWorkerClient {
     return new Promise((resolve, reject) => {
       const onAbort = () => this.send({ type: 'cancel', id });
       opts.signal?.addEventListener('abort', onAbort);
-      this.pending.set(id, {
-        resolve, reject, onNote: opts.onNote, bank: new Map(),
+      this.jobs.set(id, {
+        kind: 'render', resolve, reject, onNote: opts.onNote, bank: new Map(),
         cleanup: () => opts.signal?.removeEventListener('abort', onAbort),
       });
       this.send({ type: 'render', id, latent: latent.slice(), pitches: [...pitches], priority: [...(opts.priority ?? [])] });
@@ -127,7 +132,7 @@ export class RenderWorkerClient {
     return new Promise((resolve, reject) => {
       const onAbort = () => this.send({ type: 'cancel', id });
       signal?.addEventListener('abort', onAbort);
-      this.inversions.set(id, { resolve, reject, onStep, cleanup: () => signal?.removeEventListener('abort', onAbort) });
+      this.jobs.set(id, { kind: 'invert', resolve, reject, onStep, cleanup: () => signal?.removeEventListener('abort', onAbort) });
       const copy = bytes.slice().buffer;
       this.port.postMessage({ type: 'invert', id, bytes: copy, source, options } satisfies ToRenderWorker, [copy]);
     });
@@ -135,16 +140,7 @@ export class RenderWorkerClient {
 
   /** Aborts pending renders, frees the Worker's tensors, and terminates a Worker this client started. */
   dispose(): void {
-    for (const p of this.pending.values()) {
-      p.cleanup();
-      p.reject(abortError('render worker disposed'));
-    }
-    this.pending.clear();
-    for (const p of this.inversions.values()) {
-      p.cleanup();
-      p.reject(abortError('render worker disposed'));
-    }
-    this.inversions.clear();
+    this.failAll(abortError('render worker disposed'));
     this.send({ type: 'dispose' });
     this.port.removeEventListener('message', this.listener);
     this.ownedWorker?.terminate();
@@ -153,6 +149,20 @@ export class RenderWorkerClient {
 
   private send(m: ToRenderWorker): void {
     this.port.postMessage(m);
+  }
+
+  /** Removes job `id` and stops listening to its signal; the caller resolves or rejects what it returns. */
+  private settle(id: number): Job | undefined {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    this.jobs.delete(id);
+    job.cleanup();
+    return job;
+  }
+
+  /** Fails every job in flight with `err`. */
+  private failAll(err: Error): void {
+    for (const id of [...this.jobs.keys()]) this.settle(id)?.reject(err);
   }
 
   private onMessage(m: FromRenderWorker): void {
@@ -166,29 +176,25 @@ export class RenderWorkerClient {
         this.onLoadProgress?.(m.loadedBytes, m.totalBytes);
         return;
       case 'note': {
-        const p = this.pending.get(m.id);
-        if (!p) return;
+        const p = this.jobs.get(m.id);
+        if (p?.kind !== 'render') return;
         p.bank.set(m.pitch, m.samples);
         p.onNote?.(m.pitch, m.samples, m.index);
         return;
       }
       case 'done': {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        p.cleanup();
-        p.resolve(p.bank);
+        const p = this.settle(m.id);
+        if (p?.kind === 'render') p.resolve(p.bank);
         return;
       }
-      case 'invert-step':
-        this.inversions.get(m.id)?.onStep?.({ step: m.step, steps: m.steps, bestLoss: m.bestLoss, bestDistanceDb: m.bestDistanceDb });
+      case 'invert-step': {
+        const p = this.jobs.get(m.id);
+        if (p?.kind === 'invert') p.onStep?.({ step: m.step, steps: m.steps, bestLoss: m.bestLoss, bestDistanceDb: m.bestDistanceDb });
         return;
+      }
       case 'inverted': {
-        const p = this.inversions.get(m.id);
-        if (!p) return;
-        this.inversions.delete(m.id);
-        p.cleanup();
-        p.resolve(m.result);
+        const p = this.settle(m.id);
+        if (p?.kind === 'invert') p.resolve(m.result);
         return;
       }
       case 'error': {
@@ -198,12 +204,7 @@ export class RenderWorkerClient {
           this.initWaiter = null;
           return;
         }
-        const p = this.pending.get(m.id) ?? this.inversions.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        this.inversions.delete(m.id);
-        p.cleanup();
-        p.reject(err);
+        this.settle(m.id)?.reject(err);
         return;
       }
       default: {

@@ -37,11 +37,28 @@ export function attachRenderWorker(port: RenderPort): () => void {
   let model: LoadedModel | null = null;
   let disposed = false;
   let ready: Promise<NoteRenderer> | null = null;
-  const renders = new Map<number, AbortController>();
+  /** Renders and inversions running, by id, to abort on cancel or dispose. */
+  const jobs = new Map<number, AbortController>();
   const post = (m: FromRenderWorker, transfer: Transferable[] = []) => port.postMessage(m, transfer);
   const fail = (id: number | null, e: unknown) => {
     const err = e as Error;
     post({ type: 'error', id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+  };
+
+  /** A cancellable job: `id` is what a 'cancel' aborts; it runs once the renderer is ready; failures go back as 'error'. */
+  const job = (id: number, what: string, body: (r: NoteRenderer, signal: AbortSignal) => Promise<void>) => {
+    const controller = new AbortController();
+    jobs.set(id, controller);
+    void (async () => {
+      try {
+        if (!ready) throw new Error(`render worker: ${what} before init`);
+        await body(await ready, controller.signal);
+      } catch (e) {
+        fail(id, e);
+      } finally {
+        jobs.delete(id);
+      }
+    })();
   };
 
   const onMessage = (event: MessageEvent) => {
@@ -74,52 +91,30 @@ export function attachRenderWorker(port: RenderPort): () => void {
         ready.catch((e) => fail(null, e));
         return;
       }
-      case 'render': {
-        const controller = new AbortController();
-        renders.set(m.id, controller);
-        void (async () => {
-          try {
-            if (!ready) throw new Error('render worker: render before init');
-            const r = await ready;
-            await r.renderBank(m.latent, m.pitches, {
-              priority: m.priority,
-              signal: controller.signal,
-              onNote: (pitch, samples, index) => post({ type: 'note', id: m.id, pitch, index, samples }, [samples.buffer]),
-            });
-            post({ type: 'done', id: m.id });
-          } catch (e) {
-            fail(m.id, e);
-          } finally {
-            renders.delete(m.id);
-          }
-        })();
+      case 'render':
+        job(m.id, 'render', async (r, signal) => {
+          await r.renderBank(m.latent, m.pitches, {
+            priority: m.priority,
+            signal,
+            onNote: (pitch, samples, index) => post({ type: 'note', id: m.id, pitch, index, samples }, [samples.buffer]),
+          });
+          post({ type: 'done', id: m.id });
+        });
         return;
-      }
-      case 'invert': {
-        const controller = new AbortController();
-        renders.set(m.id, controller);
-        void (async () => {
-          try {
-            if (!ready) throw new Error('render worker: invert before init');
-            await ready;
-            const result = await invertWavBytes(model!, new Uint8Array(m.bytes), m.source, {
-              ...m.options, signal: controller.signal,
-              onStep: (p) => post({ type: 'invert-step', id: m.id, step: p.step, steps: p.steps, bestLoss: p.bestLoss, bestDistanceDb: p.bestDistanceDb }),
-            });
-            post({ type: 'inverted', id: m.id, result });
-          } catch (e) {
-            fail(m.id, e);
-          } finally {
-            renders.delete(m.id);
-          }
-        })();
+      case 'invert':
+        job(m.id, 'invert', async (_r, signal) => {
+          const result = await invertWavBytes(model!, new Uint8Array(m.bytes), m.source, {
+            ...m.options, signal,
+            onStep: (p) => post({ type: 'invert-step', id: m.id, step: p.step, steps: p.steps, bestLoss: p.bestLoss, bestDistanceDb: p.bestDistanceDb }),
+          });
+          post({ type: 'inverted', id: m.id, result });
+        });
         return;
-      }
       case 'cancel':
-        renders.get(m.id)?.abort();
+        jobs.get(m.id)?.abort();
         return;
       case 'dispose':
-        for (const c of renders.values()) c.abort();
+        for (const c of jobs.values()) c.abort();
         disposed = true;
         renderer?.dispose();
         model?.dispose();

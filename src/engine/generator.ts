@@ -255,8 +255,13 @@ function upscaledHiddenConv(params: Record<string, tf.Tensor>, x: tf.Tensor4D, b
   return tf.tidy(() => pixelNorm(upscaledConv3x3(x, prepared?.byBlock.get(blockId) ?? conv0PhaseKernels(params, blockId), conv)));
 }
 
-/** Backends on which `phaseUpscale` pays (measured on wasm: src/engine/README.md "Generator speed"). */
+/**
+ * Whether inference on `backendName` uses `phaseUpscale`: where it pays (measured on wasm: src/engine/README.md
+ * "Generator speed"), wasm and cpu; in Node GSW_PHASE_UPSCALE=0 turns it off and =1 on for every backend (A/B runs).
+ */
 export function prefersPhaseUpscale(backendName: string): boolean {
+  const forced = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GSW_PHASE_UPSCALE;
+  if (forced === '0' || forced === '1') return forced === '1';
   return backendName === 'wasm' || backendName === 'cpu';
 }
 

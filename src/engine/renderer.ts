@@ -81,16 +81,7 @@ function yieldToEventLoop(): Promise<void> {
 const FIRST_BATCH_NOTES = 1;
 
 /** Hidden convs as fused conv+bias+leaky-ReLU kernels (see ForwardOptions.fused); GSW_UNFUSED=1 in Node turns it off for A/B runs. */
-const NODE_ENV = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-const FUSED_GENERATOR = NODE_ENV?.GSW_UNFUSED !== '1';
-/**
- * Upscale + conv0 as phase convs (ForwardOptions.phaseUpscale): where it pays (`prefersPhaseUpscale`) by default; in
- * Node GSW_PHASE_UPSCALE=0 turns it off and =1 on for every backend, for A/B runs (e.g. on a lent GPU).
- */
-function usePhaseUpscale(backendName: string): boolean {
-  const forced = NODE_ENV?.GSW_PHASE_UPSCALE;
-  return forced === '1' || (forced !== '0' && prefersPhaseUpscale(backendName));
-}
+const FUSED_GENERATOR = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GSW_UNFUSED !== '1';
 
 /** Renders note banks from latents on a tfjs backend. */
 export class NoteRenderer {
@@ -128,7 +119,7 @@ export class NoteRenderer {
     fitWebglConvToLimits(model.config, this.limits);
     this.batchLimit = maxBatchFor(model.config, this.limits, { maxBatch: o.maxBatch, memoryBudgetBytes: o.memoryBudgetBytes });
     this.model = model;
-    if (usePhaseUpscale(tf.getBackend())) this.phaseKernels = preparePhaseKernels(model.params, model.config);
+    if (prefersPhaseUpscale(tf.getBackend())) this.phaseKernels = preparePhaseKernels(model.params, model.config);
     this.resamplerFor(o.sampleRateHz);
   }
 

@@ -183,15 +183,21 @@ test('block 1 conv0 as a matmul equals Magenta\'s zero-padded valid conv', () =>
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('fused hidden convs (inference) give the unfused output within fp32 rounding, at every stage', async () => {
-  const params = initGeneratorParams(cfg, 11, { allToRgb: true });
-  // Non-zero biases (initialisation makes them 0), so the fused bias add is exercised too.
-  const rng = new SeededRandom(12);
+/** Seeded tiny params (every to_rgb) with N(0, 0.3²) biases from `biasSeed` instead of initialisation's zeros. */
+function paramsWithBiases(seed: number, biasSeed: number): Record<string, tf.Tensor> {
+  const params = initGeneratorParams(cfg, seed, { allToRgb: true });
+  const rng = new SeededRandom(biasSeed);
   for (const [name, t] of Object.entries(params)) {
     if (!name.endsWith('/bias')) continue;
     params[name] = tf.tensor(rng.normals(t.size).map((v) => 0.3 * v), t.shape, 'float32');
     t.dispose();
   }
+  return params;
+}
+
+test('fused hidden convs (inference) give the unfused output within fp32 rounding, at every stage', async () => {
+  // Non-zero biases (initialisation makes them 0), so the fused bias add is exercised too.
+  const params = paramsWithBiases(11, 12);
   const z = latents(2, 4);
   const onehot = pitchesToOneHot([30, 77], cfg);
   for (const progress of [0, 1.5, BLOCKS - 1]) {
@@ -220,13 +226,7 @@ test('upscaledConv3x3: conv(box upscale ×2) of a 3×3 kernel, at every pixel in
 });
 
 test('phase upscale (four 2×2 convs at the lower resolution) gives the box upscale + 3×3 conv output, fused or not, at every stage', async () => {
-  const params = initGeneratorParams(cfg, 21, { allToRgb: true });
-  const rng = new SeededRandom(22);
-  for (const [name, t] of Object.entries(params)) {
-    if (!name.endsWith('/bias')) continue;
-    params[name] = tf.tensor(rng.normals(t.size).map((v) => 0.3 * v), t.shape, 'float32');
-    t.dispose();
-  }
+  const params = paramsWithBiases(21, 22);
   const z = latents(2, 6);
   const onehot = pitchesToOneHot([25, 80], cfg);
   const before = tf.memory().numTensors;
